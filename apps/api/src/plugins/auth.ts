@@ -1,0 +1,48 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ProblemError } from '@imagen-queue/shared';
+import fp from 'fastify-plugin';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The tenant named by the bearer key; set on every `/v1` route. */
+    tenant: string;
+  }
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/**
+ * Bearer API keys from `API_KEYS`. Only their SHA-256 digests stay in memory, and every
+ * digest is compared in constant time, so neither the keys nor their prefixes leak.
+ */
+export default fp(
+  async (fastify) => {
+    const keys = fastify.config.auth.apiKeys.map(({ tenant, key }) => ({
+      tenant,
+      digest: digest(key),
+    }));
+    fastify.decorateRequest('tenant', '');
+    fastify.addHook('onRequest', async (request) => {
+      if (!request.url.startsWith('/v1/')) return;
+      const header = request.headers.authorization ?? '';
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      const presented = digest(match?.[1] ?? '');
+      let tenant: string | null = null;
+      for (const key of keys) {
+        if (timingSafeEqual(key.digest, presented) && match) tenant = key.tenant;
+      }
+      if (!tenant) {
+        throw new ProblemError(
+          401,
+          'Unauthorized',
+          'a valid "Authorization: Bearer <key>" header is required',
+          {
+            headers: { 'www-authenticate': 'Bearer' },
+          },
+        );
+      }
+      request.tenant = tenant;
+    });
+  },
+  { name: 'auth', dependencies: ['config'] },
+);

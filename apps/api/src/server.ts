@@ -1,0 +1,38 @@
+import { ConfigError, createLogger, loadConfig } from '@imagen-queue/shared';
+import { buildApp } from './app.ts';
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}
+
+const logger = createLogger({ level: config.log.level, name: 'api', pretty: process.stdout.isTTY });
+const app = await buildApp(config, logger);
+
+let closing = false;
+async function shutdown(signal: string) {
+  if (closing) return;
+  closing = true;
+  logger.info({ signal }, 'shutting down');
+  const timer = setTimeout(() => {
+    logger.error('shutdown took too long; exiting');
+    process.exit(1);
+  }, 10_000);
+  timer.unref();
+  await app.close();
+  process.exit(0);
+}
+process.once('SIGINT', () => void shutdown('SIGINT'));
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+try {
+  const address = await app.listen({ port: config.http.port, host: config.http.host });
+  logger.info({ address }, 'api listening');
+} catch (error) {
+  logger.fatal({ err: error }, 'api failed to start');
+  process.exit(1);
+}

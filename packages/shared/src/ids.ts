@@ -1,0 +1,22 @@
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/**
+ * Time-ordered ids (`job_…`, `bat_…`): 10 characters of milliseconds then 16 random ones,
+ * Crockford base32, so ids sort by creation and cannot be guessed.
+ */
+export function newId(kind: 'job' | 'bat' | 'evt'): string {
+  let time = Date.now();
+  let head = '';
+  for (let i = 0; i < 10; i++) {
+    head = ALPHABET[time % 32] + head;
+    time = Math.floor(time / 32);
+  }
+  let tail = '';
+  for (const byte of randomBytes(16)) tail += ALPHABET[byte % 32];
+  return `${kind}_${head}${tail}`;
+}
+
+export const JOB_ID_PATTERN = '^job_[0-9a-z]{26}$';
+export const BATCH_ID_PATTERN = '^bat_[0-9a-z]{26}$';

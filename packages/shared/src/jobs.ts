@@ -1,0 +1,30 @@
+import Type from 'typebox';
+
+/**
+ * The job catalogue: every BullMQ queue, job name and payload, in one place. Payloads carry
+ * references only; the job record in Redis is the source of truth and image bytes never
+ * enter a queue.
+ */
+export const QUEUES = {
+  generation: 'generation',
+} as const;
+
+export const GenerateImagesPayload = Type.Object({
+  jobId: Type.String(),
+  tenant: Type.String(),
+  /** The API request that created the job, so one grep follows it end to end. */
+  requestId: Type.Optional(Type.String()),
+});
+export type GenerateImagesPayload = Type.Static<typeof GenerateImagesPayload>;
+
+export const JOB_PAYLOADS = {
+  'generate-images': GenerateImagesPayload,
+} as const;
+
+export type JobName = keyof typeof JOB_PAYLOADS;
+export type JobPayload<N extends JobName> = Type.Static<(typeof JOB_PAYLOADS)[N]>;
+
+/** BullMQ's key prefix, hash-tagged so each queue's keys stay in one Redis Cluster slot. */
+export function bullPrefix(prefix: string): string {
+  return `{${prefix}}`;
+}

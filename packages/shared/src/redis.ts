@@ -1,0 +1,49 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Config } from './config.ts';
+
+export type RedisClient = Redis | Cluster;
+
+export interface RedisConnectionOptions {
+  /** Shown in `CLIENT LIST`, prefixed by the queue prefix so leaks can be traced. */
+  name: string;
+  /**
+   * `worker`: blocking commands, must wait through outages (BullMQ requires
+   * `maxRetriesPerRequest: null`). `api`: fail fast so a request answers 503 instead of hanging.
+   */
+  role: 'worker' | 'api';
+}
+
+export function createRedis(
+  config: Config['redis'],
+  { name, role }: RedisConnectionOptions,
+): RedisClient {
+  const options: RedisOptions = {
+    connectionName: `${config.prefix}:${name}`,
+    maxRetriesPerRequest: role === 'worker' ? null : 1,
+    enableOfflineQueue: role === 'worker',
+    connectTimeout: 5_000,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  };
+  if (config.clusterNodes) {
+    return new Cluster(config.clusterNodes, {
+      redisOptions: options,
+      enableOfflineQueue: options.enableOfflineQueue,
+      clusterRetryStrategy: (times) => Math.min(times * 200, 2_000),
+    });
+  }
+  return new Redis(config.url, options);
+}
+
+/** Wait until the connection is ready, so start-up fails early with a clear message. */
+export async function waitForRedis(redis: RedisClient, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      await redis.ping();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  throw new Error('Redis did not answer PING in time');
+}

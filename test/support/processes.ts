@@ -1,0 +1,148 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
+import { freePort } from '@imagen-queue/local-services';
+import { inject } from 'vitest';
+import { started } from './tracking.ts';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+export interface RunningProcess {
+  name: string;
+  child: ChildProcess;
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string;
+  /** Resolves when a line matching `pattern` has been printed. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Sends `signal` and waits for the exit; SIGKILL after `timeoutMs`. */
+  stop(
+    signal?: NodeJS.Signals,
+    timeoutMs?: number,
+  ): Promise<{ code: number | null; signal: string | null }>;
+}
+
+/** Runs one of our entry points (`apps/api/src/server.ts`…) as a real Node process. */
+export function runProcess(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+): RunningProcess {
+  const child = spawn(process.execPath, [resolve(ROOT, script)], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started.children.add({ name, child });
+  let output = '';
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.length > 2_000_000) output = output.slice(-1_000_000);
+    for (const listener of listeners) listener();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
+
+  return {
+    name,
+    child,
+    output: () => output,
+    waitForOutput(pattern, timeoutMs = 20_000) {
+      return new Promise<void>((resolvePromise, reject) => {
+        const check = () => {
+          if (pattern.test(output)) {
+            cleanup();
+            resolvePromise();
+          } else if (child.exitCode !== null) {
+            cleanup();
+            reject(
+              new Error(
+                `${name} exited (${child.exitCode}) before printing ${pattern}:\n${output.slice(-3000)}`,
+              ),
+            );
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(
+            new Error(
+              `${name} did not print ${pattern} within ${timeoutMs} ms:\n${output.slice(-3000)}`,
+            ),
+          );
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          child.off('exit', check);
+        };
+        listeners.add(check);
+        child.on('exit', check);
+        check();
+      });
+    },
+    async stop(signal = 'SIGTERM', timeoutMs = 15_000) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const [code, sig] =
+        child.exitCode !== null || child.signalCode !== null
+          ? [child.exitCode, child.signalCode]
+          : await exited;
+      clearTimeout(timer);
+      return { code, signal: sig };
+    },
+  };
+}
+
+/** The environment every spawned process shares: the test services, one prefix, one bucket. */
+export function serviceEnv(
+  prefix: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const { redisUrl, s3 } = inject('services');
+  return {
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: prefix,
+    S3_ENDPOINT: s3.endpoint,
+    S3_REGION: s3.region,
+    S3_BUCKET: `b-${prefix}`,
+    S3_ACCESS_KEY_ID: s3.accessKeyId,
+    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    S3_FORCE_PATH_STYLE: 'true',
+    ...extra,
+  };
+}
+
+export async function startApi(
+  env: Record<string, string>,
+): Promise<RunningProcess & { url: string }> {
+  const port = await freePort();
+  const api = runProcess('api', 'apps/api/src/server.ts', {
+    ...env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+  });
+  await api.waitForOutput(/api listening/);
+  return Object.assign(api, { url: `http://127.0.0.1:${port}` });
+}
+
+export async function startWorker(
+  env: Record<string, string>,
+  name = 'worker',
+): Promise<RunningProcess> {
+  const worker = runProcess(name, 'apps/worker/src/main.ts', env);
+  await worker.waitForOutput(/worker started/);
+  return worker;
+}
+
+export async function startEmulator(
+  env: Record<string, string> = {},
+): Promise<RunningProcess & { url: string }> {
+  const port = await freePort();
+  const emulator = runProcess('emulator', 'packages/imagen/src/emulator/main.ts', {
+    ...env,
+    EMULATOR_PORT: String(port),
+  });
+  await emulator.waitForOutput(/listening|started/i);
+  return Object.assign(emulator, { url: `http://127.0.0.1:${port}` });
+}
