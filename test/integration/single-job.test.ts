@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Job } from '@imagen-queue/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type RunningProcess,
@@ -40,7 +41,7 @@ describe('one job end to end, through separately spawned API and worker processe
       body: JSON.stringify({ prompt: 'a lighthouse at dawn', seed: 42, aspect_ratio: '16:9' }),
     });
     expect(submitted.status).toBe(202);
-    const job = await submitted.json();
+    const job = (await submitted.json()) as Job;
     expect(job).toMatchObject({ status: 'queued', batch_id: null, result: null, error: null });
     expect(job.id).toMatch(/^job_/);
 
@@ -52,14 +53,15 @@ describe('one job end to end, through separately spawned API and worker processe
         headers: { authorization: `Bearer ${KEY}` },
       });
       expect(polled.status).toBe(200);
-      current = await polled.json();
+      current = (await polled.json()) as Job;
     }
     expect(current.status, JSON.stringify(current.error)).toBe('succeeded');
     expect(current.attempts).toBe(1);
     expect(current.started_at).not.toBeNull();
     expect(current.finished_at).not.toBeNull();
 
-    const [image] = current.result.images;
+    const [image] = current.result!.images;
+    if (!image) throw new Error('no image');
     expect(image.key).toBe(`acme/single/${job.id}/0.png`);
     expect(image).toMatchObject({ mime_type: 'image/png', width: 1408, height: 768 });
 
@@ -79,7 +81,7 @@ describe('one job end to end, through separately spawned API and worker processe
       headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ prompt: 'private' }),
     });
-    const { id } = await submitted.json();
+    const { id } = (await submitted.json()) as Job;
     const peek = await fetch(`${api.url}/v1/jobs/${id}`, {
       headers: { authorization: `Bearer ${OTHER_KEY}` },
     });

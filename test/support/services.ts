@@ -69,7 +69,8 @@ export async function provideServices(): Promise<{ services: TestServices; stop:
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
     });
-    s3 = { ...server, region: 'us-east-1' };
+    const { endpoint, accessKeyId, secretAccessKey } = server;
+    s3 = { endpoint, accessKeyId, secretAccessKey, region: 'us-east-1' };
     sources.push('s3rver in process');
   }
   return { services: { redisUrl, s3, source: sources.join(', ') }, stop };

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { type RedisKeys, redisKeys } from './keys.ts';
 import type { RedisClient } from './redis.ts';
 import type { GenerationParams } from './schemas/generation.ts';
 import type { JobError, JobStatus, StoredResult } from './schemas/job.ts';
@@ -32,44 +34,39 @@ export interface TransitionChange {
   from: readonly JobStatus[];
   to: JobStatus;
   startedAt?: string;
-  result?: StoredResult;
+  /** `null` clears a previous result (a retried job). */
+  result?: StoredResult | null;
   error?: JobError | null;
   /** Count a new attempt (moving to `running`). */
   countAttempt?: boolean;
 }
-
-// One script so the status check, the record update and the batch counters move together:
-// a stalled job finished twice, or a cancel racing a finish, changes the counts once.
-const TRANSITION = `
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return -1 end
-local allowed = cjson.decode(ARGV[2])
-local ok = false
-for _, s in ipairs(allowed) do if s == status then ok = true end end
-if not ok then return 0 end
-local fields = cjson.decode(ARGV[3])
-for k, v in pairs(fields) do redis.call('HSET', KEYS[1], k, v) end
-redis.call('HSET', KEYS[1], 'status', ARGV[1])
-if ARGV[5] == '1' then redis.call('HINCRBY', KEYS[1], 'attempts', 1) end
-if KEYS[2] ~= KEYS[1] and status ~= ARGV[1] then
-  redis.call('HINCRBY', KEYS[2], status, -1)
-  redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
-end
-if ARGV[4] ~= '0' then
-  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
-else
-  redis.call('PERSIST', KEYS[1])
-end
-return 1
-`;
 
 export interface JobStore {
   create(job: NewJob): Promise<JobRecord>;
   get(tenant: string, id: string): Promise<JobRecord | null>;
   /** Forgets a job that was never accepted (its enqueue failed). */
   remove(tenant: string, id: string): Promise<void>;
-  /** Applies the change when the job is in one of `from`; true when it did. */
-  transition(tenant: string, id: string, change: TransitionChange): Promise<boolean>;
+  /** Applies the change when the job is in one of `from`; see `TransitionOutcome`. */
+  transition(tenant: string, id: string, change: TransitionChange): Promise<TransitionOutcome>;
+  keys: RedisKeys;
+}
+
+export interface TransitionOutcome {
+  applied: boolean;
+  /**
+   * How many times this job has reached a terminal state, counting this change (0 when the
+   * change is not terminal). A retried job's next finish is a new event: `job id + count`
+   * names each terminal event exactly once.
+   */
+  terminalCount: number;
+  /** Non-zero when this change completed the job's batch: the how-manyth completion it is. */
+  batchCompletion: number;
+}
+
+const TRANSITION_LUA = readFileSync(new URL('./lua/transition.lua', import.meta.url), 'utf8');
+
+interface TransitionCommand {
+  iqTransition(...args: string[]): Promise<[number, number, number]>;
 }
 
 export interface JobStoreOptions {
@@ -78,19 +75,16 @@ export interface JobStoreOptions {
   retentionSeconds: number;
 }
 
-/** Keys carry the tenant as their hash tag: one tenant can never address another's jobs. */
-export function jobKeys(prefix: string) {
-  return {
-    job: (tenant: string, id: string) => `${prefix}:{t:${tenant}}:job:${id}`,
-    batch: (tenant: string, id: string) => `${prefix}:{t:${tenant}}:batch:${id}`,
-  };
-}
-
 export function createJobStore(redis: RedisClient, options: JobStoreOptions): JobStore {
-  const keys = jobKeys(options.prefix);
+  const keys = redisKeys(options.prefix);
   const client = redis as Redis;
+  if (!('iqTransition' in client)) {
+    client.defineCommand('iqTransition', { numberOfKeys: 5, lua: TRANSITION_LUA });
+  }
+  const transitionCommand = client as unknown as TransitionCommand;
 
   return {
+    keys,
     async create(job) {
       const record: JobRecord = {
         ...job,
@@ -102,7 +96,7 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
         result: null,
         error: null,
       };
-      await client.hset(keys.job(job.tenant, job.id), serialize(record));
+      await client.hset(keys.job(job.tenant, job.id), serializeJob(record));
       return record;
     },
     async get(tenant, id) {
@@ -118,29 +112,29 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
       const fields: Record<string, string> = {};
       const terminal = TERMINAL_STATUSES.includes(change.to);
       if (change.startedAt) fields.started_at = change.startedAt;
-      if (change.result) fields.result = JSON.stringify(change.result);
+      if (change.result !== undefined) fields.result = JSON.stringify(change.result);
       if (change.error !== undefined) fields.error = JSON.stringify(change.error);
       fields.finished_at = terminal ? now : '';
-      const jobKey = keys.job(tenant, id);
-      const record = await client.hmget(jobKey, 'batch_id');
-      const batchId = record[0];
-      const applied = (await client.eval(
-        TRANSITION,
-        2,
-        jobKey,
-        batchId ? keys.batch(tenant, batchId) : jobKey,
+      const [batchId] = await client.hmget(keys.job(tenant, id), 'batch_id');
+      const [applied, terminalCount, batchCompletion] = await transitionCommand.iqTransition(
+        keys.job(tenant, id),
+        keys.jobEvents(tenant, id),
+        batchId ? keys.batch(tenant, batchId) : '',
+        batchId ? keys.batchJobs(tenant, batchId) : '',
+        batchId ? keys.batchEvents(tenant, batchId) : '',
         change.to,
         JSON.stringify(change.from),
         JSON.stringify(fields),
-        terminal ? String(options.retentionSeconds) : '0',
+        String(options.retentionSeconds),
         change.countAttempt ? '1' : '0',
-      )) as number;
-      return applied === 1;
+        now,
+      );
+      return { applied: applied === 1, terminalCount, batchCompletion };
     },
   };
 }
 
-function serialize(record: JobRecord): Record<string, string> {
+export function serializeJob(record: JobRecord): Record<string, string> {
   return {
     id: record.id,
     tenant: record.tenant,

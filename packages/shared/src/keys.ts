@@ -1,0 +1,18 @@
+/**
+ * Every Redis key of ours. The tenant is the hash tag: all of one tenant's state lives in one
+ * Redis Cluster slot (so our scripts may touch several keys at once), tenants spread over slots,
+ * and a key can only be built from the tenant of the caller — no tenant can address another's.
+ */
+export function redisKeys(prefix: string) {
+  const tenantTag = (tenant: string) => `${prefix}:{t:${tenant}}`;
+  return {
+    job: (tenant: string, id: string) => `${tenantTag(tenant)}:job:${id}`,
+    jobEvents: (tenant: string, id: string) => `${tenantTag(tenant)}:job:${id}:events`,
+    batch: (tenant: string, id: string) => `${tenantTag(tenant)}:batch:${id}`,
+    /** The batch's job ids in submission order (a list). */
+    batchJobs: (tenant: string, id: string) => `${tenantTag(tenant)}:batch:${id}:jobs`,
+    batchEvents: (tenant: string, id: string) => `${tenantTag(tenant)}:batch:${id}:events`,
+    idempotency: (tenant: string, key: string) => `${tenantTag(tenant)}:idem:${key}`,
+  };
+}
+export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -1,0 +1,60 @@
+-- Moves one job to a new status, atomically with everything that depends on it:
+-- the job's fields, its attempt and terminal counters, its batch's counts and status,
+-- and the event streams that SSE reads. A change whose `from` does not match is a no-op,
+-- which is what makes a duplicate finish (stalled job, cancel racing a finish) harmless.
+--
+-- KEYS: job, job events, batch ('' keys allowed when no batch), batch jobs, batch events
+-- ARGV: to, from (JSON array), fields (JSON object), retention seconds, count attempt (0/1), now
+-- Returns { applied (1, 0 = wrong status, -1 = no such job), terminal count, batch completion }
+local jobKey, jobEvents, batchKey, batchJobs, batchEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local to, now = ARGV[1], ARGV[6]
+local retention = tonumber(ARGV[4])
+
+local status = redis.call('HGET', jobKey, 'status')
+if not status then return {-1, 0, 0} end
+local allowed = false
+for _, s in ipairs(cjson.decode(ARGV[2])) do
+  if s == status then allowed = true end
+end
+if not allowed then return {0, 0, 0} end
+
+for field, value in pairs(cjson.decode(ARGV[3])) do redis.call('HSET', jobKey, field, value) end
+redis.call('HSET', jobKey, 'status', to)
+if ARGV[5] == '1' then redis.call('HINCRBY', jobKey, 'attempts', 1) end
+
+local terminal = to == 'succeeded' or to == 'failed' or to == 'canceled'
+local terminalCount = 0
+if terminal then
+  terminalCount = redis.call('HINCRBY', jobKey, 'terminal_count', 1)
+  redis.call('EXPIRE', jobKey, retention)
+else
+  redis.call('PERSIST', jobKey)
+end
+redis.call('XADD', jobEvents, 'MAXLEN', '~', 100, '*', 'status', to)
+redis.call('EXPIRE', jobEvents, retention)
+
+local completion = 0
+if batchKey ~= '' and redis.call('EXISTS', batchKey) == 1 then
+  if status ~= to then
+    redis.call('HINCRBY', batchKey, status, -1)
+    redis.call('HINCRBY', batchKey, to, 1)
+  end
+  local b = redis.call('HMGET', batchKey, 'status', 'queued', 'running', 'cancel_requested')
+  local open = tonumber(b[2] or '0') + tonumber(b[3] or '0')
+  local finished = b[1] == 'completed' or b[1] == 'canceled'
+  if open == 0 and not finished then
+    local final = 'completed'
+    if b[4] == '1' then final = 'canceled' end
+    redis.call('HSET', batchKey, 'status', final, 'finished_at', now)
+    completion = redis.call('HINCRBY', batchKey, 'completions', 1)
+    for _, key in ipairs({batchKey, batchJobs, batchEvents}) do redis.call('EXPIRE', key, retention) end
+  elseif open > 0 and finished then
+    -- A retried job reopens its batch; its next completion is a new event.
+    redis.call('HSET', batchKey, 'status', 'running', 'finished_at', '', 'cancel_requested', '0')
+    for _, key in ipairs({batchKey, batchJobs, batchEvents}) do redis.call('PERSIST', key) end
+  elseif to == 'running' and b[1] == 'queued' then
+    redis.call('HSET', batchKey, 'status', 'running')
+  end
+  redis.call('XADD', batchEvents, 'MAXLEN', '~', 1000, '*', 'job', redis.call('HGET', jobKey, 'id'), 'status', to)
+end
+return {1, terminalCount, completion}
