@@ -1,0 +1,130 @@
+import type { GenerationParams } from '@imagen-queue/shared';
+import type { ImageSource, ProviderAdapter } from './adapters/types.ts';
+import { providerError } from './error-table.ts';
+import type { HttpAnswer, HttpTransport } from './http.ts';
+import { inspectImage } from './image-check.ts';
+import { parseRetryAfter } from './retry-after.ts';
+import type { GeneratedImage, GenerationResult } from './types.ts';
+
+export interface AttemptContext {
+  http: HttpTransport;
+  adapter: ProviderAdapter;
+  baseUrl: string;
+  apiKey: string;
+  maxImageBytes: number;
+}
+
+/** One call to the provider, every image loaded and checked, or a `ProviderError`. */
+export async function runAttempt(
+  ctx: AttemptContext,
+  params: GenerationParams,
+  signal: AbortSignal,
+): Promise<GenerationResult> {
+  const request = ctx.adapter.buildRequest(params, ctx.apiKey);
+  const answer = await ctx.http.send({
+    method: 'POST',
+    url: `${ctx.baseUrl}${request.path}`,
+    headers: { ...request.headers, 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(request.body),
+    signal,
+    // base64 is 4/3 of the bytes; the rest of the JSON is small.
+    maxBytes: Math.ceil((ctx.maxImageBytes * 4) / 3) * params.num_images + 1024 * 1024,
+  });
+  if (answer.status < 200 || answer.status > 299) throw statusError(ctx, answer);
+
+  const parsed = ctx.adapter.parseAnswer(parseJson(answer.body));
+  const sources = parsed.images.slice(0, params.num_images);
+  if (sources.length === 0) {
+    throw providerError('all_filtered', {
+      message: `the safety filter removed every image${parsed.filteredReason ? `: ${parsed.filteredReason}` : ''}`,
+      status: answer.status,
+    });
+  }
+  const images = await Promise.all(sources.map((source) => loadImage(ctx, source, signal)));
+  const enhanced = parsed.enhancedPrompt;
+  return {
+    images,
+    enhancedPrompt: enhanced && enhanced !== params.prompt ? enhanced : null,
+    requested: params.num_images,
+    filtered: params.num_images - images.length,
+  };
+}
+
+function statusError(ctx: AttemptContext, answer: HttpAnswer) {
+  const { status } = answer;
+  const described = ctx.adapter.describeError(parseJsonLoosely(answer.body), status);
+  const refused = (status === 400 || status === 422) && described.refused;
+  const when = refused ? 'refused' : described.authFailure ? 401 : status;
+  return providerError(when, {
+    message: `provider answered ${status}: ${redact(described.message, ctx.apiKey)}`,
+    status,
+    retryAfterMs: parseRetryAfter(answer.headers['retry-after']),
+  });
+}
+
+async function loadImage(
+  ctx: AttemptContext,
+  source: ImageSource,
+  signal: AbortSignal,
+): Promise<GeneratedImage> {
+  const bytes =
+    source.kind === 'base64'
+      ? decodeBase64(source.data, ctx.maxImageBytes)
+      : await download(ctx, source.url, signal);
+  return { bytes, ...inspectImage(bytes) };
+}
+
+function decodeBase64(data: string, maxBytes: number): Buffer {
+  const payload = data.startsWith('data:') ? data.slice(data.indexOf(',') + 1) : data;
+  if (Math.floor((payload.length * 3) / 4) > maxBytes + 2) {
+    throw providerError('too_large', { message: `an image is over ${maxBytes} bytes` });
+  }
+  return Buffer.from(payload, 'base64');
+}
+
+async function download(ctx: AttemptContext, url: string, signal: AbortSignal): Promise<Buffer> {
+  const target = new URL(url, ctx.baseUrl);
+  if (target.protocol !== 'https:' && target.protocol !== 'http:') {
+    throw providerError('invalid_response', {
+      message: `an image URL is not http(s): ${target.protocol}`,
+    });
+  }
+  const answer = await ctx.http.send({
+    method: 'GET',
+    url: target.href,
+    signal,
+    maxBytes: ctx.maxImageBytes,
+  });
+  if (answer.status < 200 || answer.status > 299) {
+    // An expired or missing image is a fault of this answer: generating again may well work.
+    throw providerError(answer.status >= 500 ? answer.status : 'invalid_response', {
+      message: `downloading an image answered ${answer.status}`,
+      status: answer.status,
+    });
+  }
+  return answer.body;
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw providerError('invalid_response', {
+      message: 'the provider answered with invalid JSON',
+      cause: error,
+    });
+  }
+}
+
+function parseJsonLoosely(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function redact(text: string, secret: string): string {
+  return secret.length >= 4 ? text.replaceAll(secret, '[redacted]') : text;
+}

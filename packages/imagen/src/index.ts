@@ -1,0 +1,20 @@
+export { providerModelName } from './adapters/provider-models.ts';
+export type { ProviderName } from './adapters/types.ts';
+export { createImagenClient } from './client.ts';
+export {
+  DEFAULT_EMULATOR_CONFIG,
+  type EmulatorConfig,
+  type EmulatorSettings,
+  loadEmulatorConfig,
+} from './emulator/config.ts';
+export { SMALL_IMAGE_DIVISOR } from './emulator/images.ts';
+export { createEmulator, type Emulator, type EmulatorOptions } from './emulator/server.ts';
+export type { EmulatorStats } from './emulator/stats.ts';
+export { ERROR_TABLE, type ErrorRule, type FailureKind } from './error-table.ts';
+export { ProviderError, type ProviderErrorCode } from './errors.ts';
+export type {
+  GeneratedImage,
+  GenerationResult,
+  ImagenClient,
+  ImagenClientOptions,
+} from './types.ts';

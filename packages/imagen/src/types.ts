@@ -1,0 +1,49 @@
+import type { GenerationParams, Logger } from '@imagen-queue/shared';
+
+export interface ImagenClientOptions {
+  /** Which API `baseUrl` speaks: AI/ML API or Google's Gemini API `:predict`. */
+  provider: 'aimlapi' | 'google';
+  /** Origin of the provider, e.g. `https://api.aimlapi.com` or `http://127.0.0.1:8090`. */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer …` (AI/ML API) or `x-goog-api-key` (Google); never logged. */
+  apiKey: string;
+  /**
+   * Deadline for one attempt: the request, the answer and any image downloads.
+   * @defaultValue 60_000
+   */
+  timeoutMs?: number;
+  /**
+   * Largest image accepted, decoded; larger is an `invalid_response` that is not retried.
+   * @defaultValue 20 MiB
+   */
+  maxImageBytes?: number;
+  /**
+   * Keep-alive connections per origin (undici pool size); set it to the worker's concurrency.
+   * @defaultValue unlimited
+   */
+  connections?: number;
+  /** A pino logger; the client logs one debug line per attempt. @defaultValue no logging */
+  logger?: Logger;
+}
+
+export interface GeneratedImage {
+  bytes: Buffer;
+  mimeType: 'image/png' | 'image/jpeg';
+  width: number;
+  height: number;
+}
+
+export interface GenerationResult {
+  images: GeneratedImage[];
+  /** The provider's rewrite of the prompt, when it made one. */
+  enhancedPrompt: string | null;
+  requested: number;
+  /** How many of the requested images the safety filter dropped. */
+  filtered: number;
+}
+
+export interface ImagenClient {
+  /** One attempt; throws `ProviderError`. `signal` cancels it (`canceled`, not retryable). */
+  generate(params: GenerationParams, options?: { signal?: AbortSignal }): Promise<GenerationResult>;
+  close(): Promise<void>;
+}
