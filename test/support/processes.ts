@@ -26,8 +26,9 @@ export function runProcess(
   name: string,
   script: string,
   env: Record<string, string>,
+  args: string[] = [],
 ): RunningProcess {
-  const child = spawn(process.execPath, [resolve(ROOT, script)], {
+  const child = spawn(process.execPath, [resolve(ROOT, script), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -145,4 +146,32 @@ export async function startEmulator(
   });
   await emulator.waitForOutput(/listening|started/i);
   return Object.assign(emulator, { url: `http://127.0.0.1:${port}` });
+}
+
+/** An S3-compatible server in a process of its own, which a test may kill and restart. */
+export async function startS3Process(
+  port: number,
+  dir: string,
+  bucket: string,
+): Promise<RunningProcess> {
+  const s3 = runProcess('s3', 'packages/local-services/src/s3-main.ts', {}, [
+    String(port),
+    dir,
+    bucket,
+  ]);
+  await s3.waitForOutput(/s3 listening/);
+  return s3;
+}
+
+/** Polls `probe` until it returns true. */
+export async function waitUntil(
+  probe: () => Promise<boolean>,
+  timeoutMs = 60_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

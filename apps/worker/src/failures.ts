@@ -1,15 +1,21 @@
 import { ProviderError } from '@imagen-queue/imagen';
 import type { JobError } from '@imagen-queue/shared';
+import { StorageError } from './upload.ts';
 
 /** What a client is told about a failed attempt: a stable code, never a stack or a secret. */
 export function describeFailure(error: unknown): JobError {
   if (error instanceof ProviderError) {
     return { code: error.code, message: error.message, retryable: error.retryable };
   }
-  const name = (error as Error)?.name ?? '';
-  if (name === 'AbortError') {
-    return { code: 'canceled', message: 'the attempt was aborted', retryable: false };
+  if (error instanceof StorageError) {
+    return {
+      code: 'storage_unavailable',
+      message: 'storing the images failed; will retry',
+      retryable: true,
+    };
   }
-  // Storage and network faults are worth another attempt.
-  return { code: 'storage_error', message: 'storing the images failed', retryable: true };
+  if (error instanceof Error && error.name === 'AbortError') {
+    return { code: 'interrupted', message: 'the attempt was interrupted', retryable: true };
+  }
+  return { code: 'internal_error', message: 'the worker failed unexpectedly', retryable: true };
 }

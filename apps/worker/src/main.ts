@@ -1,19 +1,19 @@
 import { createImagenClient } from '@imagen-queue/imagen';
 import {
-  bullPrefix,
   ConfigError,
   createJobStore,
   createLogger,
   createRedis,
   createReleasers,
   createStorage,
-  type JobName,
   loadConfig,
   QUEUES,
 } from '@imagen-queue/shared';
-import { UnrecoverableError, Worker } from 'bullmq';
-import { PermanentFailure } from './processors/generate-images.ts';
-import { processors } from './processors/index.ts';
+import { listenForCancels } from './cancel-listener.ts';
+import { createGenerationWorker } from './generation-worker.ts';
+import { createProviderLimiter } from './limiter.ts';
+import { checkEvictionPolicy } from './redis-checks.ts';
+import { createSpool } from './spool.ts';
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -31,61 +31,41 @@ const logger = createLogger({
   pretty: process.stdout.isTTY,
 });
 const releasers = createReleasers();
+process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
+// Clients are created once here, in dependency order, and released in reverse.
 const connection = createRedis(config.redis, { name: 'worker', role: 'worker' });
 connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
 releasers.add('redis', () => connection.quit());
+const subscriber = createRedis(config.redis, { name: 'worker-cancel', role: 'worker' });
+subscriber.on('error', (error) => logger.warn({ err: error }, 'redis subscriber error'));
+releasers.add('redis subscriber', () => subscriber.quit());
 
 const storage = createStorage(config.s3);
 releasers.add('storage', () => storage.close());
-
 const imagen = createImagenClient({
   provider: config.imagen.provider,
   baseUrl: config.imagen.baseUrl,
   apiKey: config.imagen.apiKey!,
   timeoutMs: config.imagen.timeoutMs,
+  connections: config.worker.concurrency,
   logger,
 });
 releasers.add('imagen', () => imagen.close());
 
-const store = createJobStore(connection, {
-  prefix: config.redis.prefix,
-  retentionSeconds: config.worker.retentionSeconds,
+const prefix = config.redis.prefix;
+const worker = createGenerationWorker({
+  config,
+  connection,
+  logger,
+  store: createJobStore(connection, { prefix, retentionSeconds: config.worker.retentionSeconds }),
+  storage,
+  imagen,
+  limiter: createProviderLimiter(connection, { prefix, ...config.provider }),
+  spool: createSpool(connection, { prefix, ttlSeconds: config.worker.spoolTtlSeconds }),
 });
-
-const worker = new Worker<unknown, void, JobName>(
-  QUEUES.generation,
-  async (job, _token, signal) => {
-    const processor = processors[job.name];
-    const log = logger.child({
-      jobId: job.id,
-      requestId: (job.data as { requestId?: string }).requestId,
-    });
-    try {
-      await processor(job.data as never, {
-        log,
-        store,
-        storage,
-        imagen,
-        signal: signal ?? new AbortController().signal,
-        finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
-      });
-    } catch (error) {
-      if (error instanceof PermanentFailure) throw new UnrecoverableError(error.message);
-      throw error;
-    }
-  },
-  {
-    connection,
-    prefix: bullPrefix(config.redis.prefix),
-    concurrency: config.worker.concurrency,
-    // A lock shorter than the longest provider call would let a second worker start the job.
-    lockDuration: Math.max(30_000, 2 * config.imagen.timeoutMs),
-    autorun: false,
-  },
-);
-worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
 releasers.add('worker', () => worker.close());
+releasers.add('cancel listener', await listenForCancels(subscriber, prefix, worker, logger));
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -97,8 +77,7 @@ async function shutdown(signal: string) {
   );
   const force = setTimeout(() => {
     logger.warn('grace period over; aborting in-flight jobs');
-    worker.cancelAllJobs?.('shutdown');
-    void worker.close(true);
+    worker.cancelAllJobs('shutdown');
   }, config.worker.shutdownGraceMs);
   force.unref();
   await releasers.releaseAll((name, error) =>
@@ -110,8 +89,8 @@ async function shutdown(signal: string) {
 }
 process.once('SIGINT', () => void shutdown('SIGINT'));
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
+await checkEvictionPolicy(connection, logger);
 try {
   await storage.ensureBucket();
 } catch (error) {

@@ -29,7 +29,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     address: '127.0.0.1',
     silent: true,
     directory: options.dir,
-    configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
+    configureBuckets: (options.buckets ?? []).map((name) => ({ name, configs: [] })),
   });
   await server.run();
   return {

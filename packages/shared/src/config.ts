@@ -34,6 +34,11 @@ export const EnvSchema = Type.Object({
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 4 }),
   WORKER_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 30000 }),
   JOB_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
+  RETRY_BASE_MS: Type.Integer({ minimum: 1, default: 1000 }),
+  RETRY_MAX_MS: Type.Integer({ minimum: 1, default: 60000 }),
+  PROVIDER_RATE_LIMIT_PER_MIN: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  PROVIDER_INITIAL_RATE_PER_MIN: Type.Number({ exclusiveMinimum: 0, default: 300 }),
+  SPOOL_TTL_S: Type.Integer({ minimum: 60, default: 86400 }),
   JOB_RETENTION_DAYS: Type.Number({ exclusiveMinimum: 0, default: 7 }),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
   WEBHOOK_RETRY_SCHEDULE: Type.String({ default: '5s,5m,30m,2h,5h,10h,10h' }),
@@ -64,7 +69,18 @@ export interface Config {
     concurrency: number;
     shutdownGraceMs: number;
     attempts: number;
+    /** Full-jitter exponential backoff between attempts: base × 2^n, capped. */
+    retryBaseMs: number;
+    retryMaxMs: number;
     retentionSeconds: number;
+    /** How long generated images wait in Redis for an upload that failed. */
+    spoolTtlSeconds: number;
+  };
+  provider: {
+    /** Hard ceiling for the shared limiter (requests per minute, all workers together). */
+    ceilingPerMin: number | null;
+    /** Where the shared limiter starts before the provider's 429s teach it the real limit. */
+    initialPerMin: number;
   };
   webhooks: { allowPrivateNetworks: boolean; retryScheduleMs: number[] };
 }
@@ -160,7 +176,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrency: parsed.WORKER_CONCURRENCY,
       shutdownGraceMs: parsed.WORKER_SHUTDOWN_GRACE_MS,
       attempts: parsed.JOB_ATTEMPTS,
+      retryBaseMs: parsed.RETRY_BASE_MS,
+      retryMaxMs: parsed.RETRY_MAX_MS,
       retentionSeconds: Math.round(parsed.JOB_RETENTION_DAYS * 86400),
+      spoolTtlSeconds: parsed.SPOOL_TTL_S,
+    },
+    provider: {
+      ceilingPerMin: parsed.PROVIDER_RATE_LIMIT_PER_MIN ?? null,
+      initialPerMin: Math.min(
+        parsed.PROVIDER_INITIAL_RATE_PER_MIN,
+        parsed.PROVIDER_RATE_LIMIT_PER_MIN ?? Number.POSITIVE_INFINITY,
+      ),
     },
     webhooks: {
       allowPrivateNetworks: parsed.WEBHOOK_ALLOW_PRIVATE_NETWORKS,

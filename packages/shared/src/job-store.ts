@@ -39,6 +39,8 @@ export interface TransitionChange {
   error?: JobError | null;
   /** Count a new attempt (moving to `running`). */
   countAttempt?: boolean;
+  /** Take back the attempt just counted: a 429 does not use one of the job's attempts. */
+  uncountAttempt?: boolean;
 }
 
 export interface JobStore {
@@ -126,7 +128,7 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
         JSON.stringify(change.from),
         JSON.stringify(fields),
         String(options.retentionSeconds),
-        change.countAttempt ? '1' : '0',
+        String((change.countAttempt ? 1 : 0) - (change.uncountAttempt ? 1 : 0)),
         now,
       );
       return { applied: applied === 1, terminalCount, batchCompletion };

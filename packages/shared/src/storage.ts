@@ -46,6 +46,8 @@ export function createStorage(config: Config['s3']): Storage {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 3,
+    // Without these an unreachable S3 holds an upload (and the job's slot) forever.
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 30_000 },
   });
   const bucket = config.bucket;
 

@@ -1,41 +1,56 @@
-import type { ImagenClient } from '@imagen-queue/imagen';
+import { type GenerationResult, type ImagenClient, ProviderError } from '@imagen-queue/imagen';
 import {
   type GenerateImagesPayload,
-  imageKey,
-  type JobError,
+  type JobRecord,
   type JobStore,
   type Logger,
   type Storage,
-  type StoredImage,
   TERMINAL_STATUSES,
 } from '@imagen-queue/shared';
 import { describeFailure } from '../failures.ts';
+import type { ProviderLimiter } from '../limiter.ts';
+import type { Spool } from '../spool.ts';
+import { uploadImages } from '../upload.ts';
 
 export interface ProcessorContext {
   log: Logger;
   store: JobStore;
   storage: Storage;
   imagen: ImagenClient;
+  limiter: ProviderLimiter;
+  spool: Spool;
   /** Aborted when the job is canceled or the worker is forced to stop. */
   signal: AbortSignal;
-  /** Whether BullMQ will try again if this attempt throws. */
+  /** Whether BullMQ will try again if this attempt throws a retryable error. */
   finalAttempt: boolean;
+  /** Upload retries within one attempt. @defaultValue 4 retries from 500 ms, doubling */
+  uploadRetry?: { retries: number; baseDelayMs: number };
+  /** Called once a terminal transition has been applied (or found applied): webhooks hang here. */
+  onFinished?: (job: JobRecord, terminalCount: number, batchCompletion: number) => Promise<void>;
 }
 
-/** Thrown when the job failed for good; the BullMQ adapter maps it to `UnrecoverableError`. */
+/** The job failed for good; the BullMQ adapter turns it into `UnrecoverableError`. */
 export class PermanentFailure extends Error {
-  readonly failure: JobError;
-  constructor(failure: JobError) {
-    super(failure.message);
+  constructor(message: string) {
+    super(message);
     this.name = 'PermanentFailure';
-    this.failure = failure;
+  }
+}
+
+/** The provider is over its quota; the attempt does not count (BullMQ `RateLimitError`). */
+export class RateLimited extends Error {
+  readonly retryAfterMs: number | null;
+  constructor(retryAfterMs: number | null) {
+    super('the provider answered 429');
+    this.name = 'RateLimited';
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
 /**
- * One generation job: call the provider, store every image at its contract key, record the
- * result. The job record decides what happens: a job already finished or canceled is left alone,
- * so a duplicate delivery of the same BullMQ job does no paid work.
+ * One generation job: provider call (through the shared limiter), every image stored at its
+ * contract key, result recorded. The job record decides whether to run: a finished or canceled
+ * job is left alone, so a duplicate delivery of the same BullMQ job pays for nothing.
  */
 export async function generateImages(
   payload: GenerateImagesPayload,
@@ -53,53 +68,94 @@ export async function generateImages(
     startedAt: job.startedAt ?? new Date().toISOString(),
     countAttempt: true,
   });
-  if (!started) return;
+  if (!started.applied) return;
 
   try {
-    const generated = await ctx.imagen.generate(job.request, { signal: ctx.signal });
-    const images: StoredImage[] = [];
-    for (const [index, image] of generated.images.entries()) {
-      const key = imageKey(tenant, job.batchId, jobId, index);
-      const stored = await ctx.storage.putImage({
-        key,
-        bytes: image.bytes,
-        contentType: image.mimeType,
-        metadata: {
-          job: jobId,
-          tenant,
-          model: job.request.model,
-          seed: String(job.request.seed ?? ''),
-        },
-        signal: ctx.signal,
-      });
-      images.push({
-        key,
-        mime_type: image.mimeType,
-        width: image.width,
-        height: image.height,
-        ...stored,
-      });
+    const generated = (await ctx.spool.load(tenant, jobId)) ?? (await generate(job, ctx));
+    let images: Awaited<ReturnType<typeof uploadImages>>;
+    try {
+      images = await uploadImages(
+        ctx.storage,
+        { tenant, batchId: job.batchId, jobId, model: job.request.model, seed: job.request.seed },
+        generated,
+        { signal: ctx.signal, log: ctx.log, ...ctx.uploadRetry },
+      );
+    } catch (error) {
+      // Paid for already: keep the bytes so the next attempt stores them without a new call.
+      if (!ctx.signal.aborted) await ctx.spool.save(tenant, jobId, generated);
+      throw error;
     }
-    await ctx.store.transition(tenant, jobId, {
+    const finished = await ctx.store.transition(tenant, jobId, {
       from: ['running'],
       to: 'succeeded',
       result: { images, enhanced_prompt: generated.enhancedPrompt, filtered: generated.filtered },
       error: null,
     });
+    await ctx.spool.clear(tenant, jobId);
     ctx.log.info({ images: images.length, filtered: generated.filtered }, 'job succeeded');
+    if (finished.applied)
+      await ctx.onFinished?.(
+        { ...job, status: 'succeeded' },
+        finished.terminalCount,
+        finished.batchCompletion,
+      );
   } catch (error) {
-    const failure = describeFailure(error);
-    if (failure.retryable && !ctx.finalAttempt) {
-      await ctx.store.transition(tenant, jobId, {
-        from: ['running'],
-        to: 'queued',
-        error: failure,
-      });
-      ctx.log.warn({ err: error, code: failure.code }, 'attempt failed; will retry');
-      throw error;
-    }
-    await ctx.store.transition(tenant, jobId, { from: ['running'], to: 'failed', error: failure });
-    ctx.log.warn({ err: error, code: failure.code }, 'job failed');
-    throw new PermanentFailure(failure);
+    await handleFailure(job, error, ctx);
   }
+}
+
+async function generate(job: JobRecord, ctx: ProcessorContext): Promise<GenerationResult> {
+  await ctx.limiter.acquire(ctx.signal);
+  try {
+    const result = await ctx.imagen.generate(job.request, { signal: ctx.signal });
+    await ctx.limiter.record('ok');
+    return result;
+  } catch (error) {
+    if (error instanceof ProviderError && error.code === 'rate_limited')
+      await ctx.limiter.record('limited');
+    else if (error instanceof ProviderError && error.status !== null && error.status < 500)
+      await ctx.limiter.record('ok');
+    throw error;
+  }
+}
+
+async function handleFailure(
+  job: JobRecord,
+  error: unknown,
+  ctx: ProcessorContext,
+): Promise<never | void> {
+  const { tenant, id } = job;
+  const current = await ctx.store.get(tenant, id);
+  if (current?.status === 'canceled') {
+    ctx.log.info('job canceled while running; attempt abandoned');
+    return;
+  }
+  const failure = describeFailure(error);
+  if (error instanceof ProviderError && error.code === 'rate_limited') {
+    await ctx.store.transition(tenant, id, {
+      from: ['running'],
+      to: 'queued',
+      error: failure,
+      uncountAttempt: true,
+    });
+    throw new RateLimited(error.retryAfterMs);
+  }
+  if (failure.retryable && !ctx.finalAttempt) {
+    await ctx.store.transition(tenant, id, { from: ['running'], to: 'queued', error: failure });
+    ctx.log.warn({ err: error, code: failure.code }, 'attempt failed; will retry');
+    throw error;
+  }
+  const failed = await ctx.store.transition(tenant, id, {
+    from: ['running'],
+    to: 'failed',
+    error: failure,
+  });
+  ctx.log.warn({ err: error, code: failure.code }, 'job failed');
+  if (failed.applied)
+    await ctx.onFinished?.(
+      { ...job, status: 'failed' },
+      failed.terminalCount,
+      failed.batchCompletion,
+    );
+  throw new PermanentFailure(failure.message);
 }

@@ -4,7 +4,7 @@
 -- which is what makes a duplicate finish (stalled job, cancel racing a finish) harmless.
 --
 -- KEYS: job, job events, batch ('' keys allowed when no batch), batch jobs, batch events
--- ARGV: to, from (JSON array), fields (JSON object), retention seconds, count attempt (0/1), now
+-- ARGV: to, from (JSON array), fields (JSON object), retention seconds, attempts delta, now
 -- Returns { applied (1, 0 = wrong status, -1 = no such job), terminal count, batch completion }
 local jobKey, jobEvents, batchKey, batchJobs, batchEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local to, now = ARGV[1], ARGV[6]
@@ -20,7 +20,7 @@ if not allowed then return {0, 0, 0} end
 
 for field, value in pairs(cjson.decode(ARGV[3])) do redis.call('HSET', jobKey, field, value) end
 redis.call('HSET', jobKey, 'status', to)
-if ARGV[5] == '1' then redis.call('HINCRBY', jobKey, 'attempts', 1) end
+if ARGV[5] ~= '0' then redis.call('HINCRBY', jobKey, 'attempts', tonumber(ARGV[5])) end
 
 local terminal = to == 'succeeded' or to == 'failed' or to == 'canceled'
 local terminalCount = 0

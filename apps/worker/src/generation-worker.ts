@@ -1,0 +1,92 @@
+import type { ImagenClient } from '@imagen-queue/imagen';
+import {
+  bullPrefix,
+  type Config,
+  type GenerateImagesPayload,
+  type JobName,
+  type JobStore,
+  type Logger,
+  QUEUES,
+  type RedisClient,
+  type Storage,
+} from '@imagen-queue/shared';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { ProviderLimiter } from './limiter.ts';
+import { PermanentFailure, RateLimited } from './processors/generate-images.ts';
+import { processors } from './processors/index.ts';
+import type { Spool } from './spool.ts';
+
+export interface GenerationWorkerDeps {
+  config: Config;
+  connection: RedisClient;
+  logger: Logger;
+  store: JobStore;
+  storage: Storage;
+  imagen: ImagenClient;
+  limiter: ProviderLimiter;
+  spool: Spool;
+}
+
+/** Full jitter: a random delay up to base × 2^attempt, capped, so retries of a batch spread out. */
+export function fullJitterBackoff(attemptsMade: number, baseMs: number, maxMs: number): number {
+  return Math.floor(Math.random() * Math.min(maxMs, baseMs * 2 ** Math.max(0, attemptsMade - 1)));
+}
+
+/**
+ * The BullMQ side of the generation queue: runs the processor of each job name and translates
+ * its outcomes into BullMQ's terms (permanent failure → `UnrecoverableError`; 429 → the queue
+ * is paused for Retry-After and the job goes back without using an attempt).
+ */
+export type GenerationWorker = Worker<GenerateImagesPayload, void, JobName>;
+
+export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWorker {
+  const { config, logger } = deps;
+  const worker: GenerationWorker = new Worker<GenerateImagesPayload, void, JobName>(
+    QUEUES.generation,
+    async (job: Job<GenerateImagesPayload, void, JobName>, _token, signal) => {
+      const log = logger.child({
+        jobId: job.data.jobId,
+        tenant: job.data.tenant,
+        requestId: job.data.requestId,
+      });
+      try {
+        await processors[job.name](job.data, {
+          log,
+          store: deps.store,
+          storage: deps.storage,
+          imagen: deps.imagen,
+          limiter: deps.limiter,
+          spool: deps.spool,
+          signal: signal ?? new AbortController().signal,
+          finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+        });
+      } catch (error) {
+        if (error instanceof PermanentFailure) throw new UnrecoverableError(error.message);
+        if (error instanceof RateLimited) {
+          if (error.retryAfterMs) await worker.rateLimit(error.retryAfterMs);
+          else await worker.rateLimit(1_000);
+          throw Worker.RateLimitError();
+        }
+        throw error;
+      }
+    },
+    {
+      connection: deps.connection,
+      prefix: bullPrefix(config.redis.prefix),
+      concurrency: config.worker.concurrency,
+      // A lock shorter than the longest provider call would let a second worker start the job.
+      lockDuration: Math.max(10_000, 2 * config.imagen.timeoutMs),
+      // How soon a job whose worker died is noticed and handed to another.
+      stalledInterval: Math.min(30_000, Math.max(10_000, 2 * config.imagen.timeoutMs)),
+      // A worker killed mid-job leaves it stalled; it goes back to the queue this many times.
+      maxStalledCount: 5,
+      autorun: false,
+      settings: {
+        backoffStrategy: (attemptsMade: number) =>
+          fullJitterBackoff(attemptsMade, config.worker.retryBaseMs, config.worker.retryMaxMs),
+      },
+    },
+  );
+  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  return worker;
+}
