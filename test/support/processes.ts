@@ -14,6 +14,8 @@ export interface RunningProcess {
   output(): string;
   /** Resolves when a line matching `pattern` has been printed. */
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Waits for the process to exit by itself. */
+  exited(): Promise<{ code: number | null; signal: string | null }>;
   /** Sends `signal` and waits for the exit; SIGKILL after `timeoutMs`. */
   stop(
     signal?: NodeJS.Signals,
@@ -81,6 +83,13 @@ export function runProcess(
         child.on('exit', check);
         check();
       });
+    },
+    async exited() {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        return { code: child.exitCode, signal: child.signalCode };
+      }
+      const [code, signal] = await exited;
+      return { code, signal };
     },
     async stop(signal = 'SIGTERM', timeoutMs = 15_000) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
