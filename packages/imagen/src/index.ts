@@ -12,6 +12,7 @@ export { createEmulator, type Emulator, type EmulatorOptions } from './emulator/
 export type { EmulatorStats } from './emulator/stats.ts';
 export { ERROR_TABLE, type ErrorRule, type FailureKind } from './error-table.ts';
 export { ProviderError, type ProviderErrorCode } from './errors.ts';
+export { parseRetryAfter } from './retry-after.ts';
 export type {
   GeneratedImage,
   GenerationResult,

@@ -18,6 +18,8 @@ export interface RedisServerOptions {
    * Redis last, after the processes that use it. @defaultValue false
    */
   detached?: boolean;
+  /** More `redis-server` arguments, e.g. `['--cluster-enabled', 'yes', …]`. */
+  args?: string[];
 }
 
 export interface RedisServer {
@@ -49,6 +51,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   }
   args.push('--appendonly', options.appendOnly ? 'yes' : 'no');
   if (options.appendOnly) args.push('--appendfsync', 'everysec');
+  args.push(...(options.args ?? []));
   const child = spawn(options.binary ?? 'redis-server', args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.detached ?? false,

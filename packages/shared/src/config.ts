@@ -12,6 +12,7 @@ export const EnvSchema = Type.Object({
   }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ default: '0.0.0.0' }),
+  API_RATE_LIMIT_PER_MIN: Type.Integer({ minimum: 1, default: 600 }),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
   REDIS_CLUSTER_NODES: Type.Optional(Type.String()),
   QUEUE_PREFIX: Type.String({ default: 'iq', pattern: '^[A-Za-z0-9:_-]{1,64}$' }),
@@ -32,6 +33,7 @@ export const EnvSchema = Type.Object({
   API_KEYS: Type.String({ default: '' }),
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16 })),
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 4 }),
+  WORKER_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
   WORKER_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 30000 }),
   JOB_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
   RETRY_BASE_MS: Type.Integer({ minimum: 1, default: 1000 }),
@@ -40,6 +42,7 @@ export const EnvSchema = Type.Object({
   PROVIDER_INITIAL_RATE_PER_MIN: Type.Number({ exclusiveMinimum: 0, default: 300 }),
   SPOOL_TTL_S: Type.Integer({ minimum: 60, default: 86400 }),
   JOB_RETENTION_DAYS: Type.Number({ exclusiveMinimum: 0, default: 7 }),
+  IDEMPOTENCY_TTL_S: Type.Integer({ minimum: 60, default: 86400 }),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
   WEBHOOK_RETRY_SCHEDULE: Type.String({ default: '5s,5m,30m,2h,5h,10h,10h' }),
 });
@@ -48,7 +51,12 @@ export type Env = Type.Static<typeof EnvSchema>;
 export interface Config {
   env: string;
   log: { level: Env['LOG_LEVEL'] };
-  http: { port: number; host: string };
+  http: {
+    port: number;
+    host: string;
+    /** Requests one tenant may make to `/v1` a minute, counted in Redis across API processes. */
+    rateLimitPerMin: number;
+  };
   redis: { url: string; clusterNodes: { host: string; port: number }[] | null; prefix: string };
   s3: {
     endpoint: string | null;
@@ -65,9 +73,13 @@ export interface Config {
     timeoutMs: number;
   };
   auth: { apiKeys: { tenant: string; key: string }[]; adminKey: string | null };
+  /** How long an `Idempotency-Key`'s first answer is kept and replayed. */
+  idempotency: { ttlSeconds: number };
   worker: {
     concurrency: number;
     shutdownGraceMs: number;
+    /** Port of the worker's Prometheus `/metrics` server; null = no server. */
+    metricsPort: number | null;
     attempts: number;
     /** Full-jitter exponential backoff between attempts: base × 2^n, capped. */
     retryBaseMs: number;
@@ -152,7 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: parsed.NODE_ENV ?? 'production',
     log: { level: parsed.LOG_LEVEL },
-    http: { port: parsed.PORT, host: parsed.HOST },
+    http: { port: parsed.PORT, host: parsed.HOST, rateLimitPerMin: parsed.API_RATE_LIMIT_PER_MIN },
     redis: { url: redisUrl, clusterNodes, prefix: parsed.QUEUE_PREFIX },
     s3: {
       endpoint: s3Endpoint,
@@ -172,9 +184,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: parsed.IMAGEN_TIMEOUT_MS,
     },
     auth: { apiKeys, adminKey: parsed.ADMIN_API_KEY ?? null },
+    idempotency: { ttlSeconds: parsed.IDEMPOTENCY_TTL_S },
     worker: {
       concurrency: parsed.WORKER_CONCURRENCY,
       shutdownGraceMs: parsed.WORKER_SHUTDOWN_GRACE_MS,
+      metricsPort: parsed.WORKER_METRICS_PORT === 0 ? null : parsed.WORKER_METRICS_PORT,
       attempts: parsed.JOB_ATTEMPTS,
       retryBaseMs: parsed.RETRY_BASE_MS,
       retryMaxMs: parsed.RETRY_MAX_MS,

@@ -7,6 +7,8 @@ import Type from 'typebox';
  */
 export const QUEUES = {
   generation: 'generation',
+  /** Webhook deliveries: their own queue, so a slow receiver never holds up generation. */
+  webhooks: 'webhooks',
 } as const;
 
 export const GenerateImagesPayload = Type.Object({
@@ -17,6 +19,16 @@ export const GenerateImagesPayload = Type.Object({
 });
 export type GenerateImagesPayload = Type.Static<typeof GenerateImagesPayload>;
 
+/** One delivery of one webhook event; the event record (Redis) holds the rest. */
+export const DeliverWebhookPayload = Type.Object({
+  tenant: Type.String(),
+  eventId: Type.String(),
+});
+export type DeliverWebhookPayload = Type.Static<typeof DeliverWebhookPayload>;
+/** The only job name of the `webhooks` queue. */
+export const DELIVER_WEBHOOK = 'deliver-webhook' as const;
+
+/** The generation queue's jobs. */
 export const JOB_PAYLOADS = {
   'generate-images': GenerateImagesPayload,
 } as const;

@@ -13,6 +13,15 @@ export function redisKeys(prefix: string) {
     batchJobs: (tenant: string, id: string) => `${tenantTag(tenant)}:batch:${id}:jobs`,
     batchEvents: (tenant: string, id: string) => `${tenantTag(tenant)}:batch:${id}:events`,
     idempotency: (tenant: string, key: string) => `${tenantTag(tenant)}:idem:${key}`,
+    /** The tenant's webhook signing secrets (a hash: current, previous, previous_until). */
+    webhookSecret: (tenant: string) => `${tenantTag(tenant)}:webhook:secret`,
+    webhookEvent: (tenant: string, eventId: string) => `${tenantTag(tenant)}:webhook:${eventId}`,
+    /** The event's delivery attempts, oldest first (a list of JSON). */
+    webhookAttempts: (tenant: string, eventId: string) =>
+      `${tenantTag(tenant)}:webhook:${eventId}:attempts`,
+    /** Event ids of a job or of a batch (a list), for the delivery log. */
+    jobWebhooks: (tenant: string, id: string) => `${tenantTag(tenant)}:job:${id}:webhooks`,
+    batchWebhooks: (tenant: string, id: string) => `${tenantTag(tenant)}:batch:${id}:webhooks`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -1,4 +1,4 @@
-import { type Logger, type LoggerOptions, pino } from 'pino';
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 
 export type { Logger };
 
@@ -7,7 +7,13 @@ export type { Logger };
  * config, webhook secrets, and the query string of presigned URLs.
  */
 export const REDACT_PATHS = [
+  'apiKey',
+  'api_key',
+  'secret',
+  'webhookSecret',
+  'authorization',
   'req.headers.authorization',
+  'req.headers.cookie',
   'req.headers["x-goog-api-key"]',
   'req.headers["idempotency-key"]',
   'headers.authorization',
@@ -21,24 +27,48 @@ export const REDACT_PATHS = [
   'config.imagen.apiKey',
   'config.auth',
   'config.s3.credentials',
+  'config.webhooks.secret',
+  '*.adminApiKey',
+  '*.imagenApiKey',
+  '*.signingSecret',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  '*.headers["x-goog-api-key"]',
+  '*.headers["x-admin-key"]',
 ];
+
+/**
+ * Query parameters that make a URL a credential: the signature parts of an S3 presigned URL
+ * and the provider's `key=`. Scrubbed from every line pino writes, wherever the URL sits
+ * (a field, an error message, a nested result), which `redact` paths alone cannot cover.
+ */
+const SECRET_QUERY =
+  /([?&](?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|key)=)[^&"\\\s]*/gi;
+
+/** Removes the secret parts of any URL in `text`. */
+export function scrubSecretQuery(text: string): string {
+  return text.replace(SECRET_QUERY, '$1[redacted]');
+}
 
 export interface LoggerSettings {
   level: string;
   name: string;
   /** Human-readable lines; meant for a terminal, never for production. @defaultValue false */
   pretty?: boolean;
+  /** Where lines go instead of stdout (tests). */
+  destination?: DestinationStream;
 }
 
-export function createLogger({ level, name, pretty = false }: LoggerSettings): Logger {
+export function createLogger({ level, name, pretty = false, destination }: LoggerSettings): Logger {
   const options: LoggerOptions = {
     name,
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { err: pino.stdSerializers.err },
+    hooks: { streamWrite: scrubSecretQuery },
   };
   if (pretty) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
   }
-  return pino(options);
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -1,0 +1,26 @@
+import Type from 'typebox';
+import { BATCH_STATUSES } from '../batch-store.ts';
+
+export const BatchCountsSchema = Type.Object({
+  total: Type.Integer(),
+  queued: Type.Integer(),
+  running: Type.Integer(),
+  succeeded: Type.Integer(),
+  failed: Type.Integer(),
+  canceled: Type.Integer(),
+});
+
+/** The batch as clients see it (contract: "A batch"); its counts are live. */
+export const Batch = Type.Object(
+  {
+    id: Type.String({ examples: ['bat_01jd5q3w4xk8v2m9n7p6r5t4s3'] }),
+    status: Type.Enum(BATCH_STATUSES),
+    counts: BatchCountsSchema,
+    created_at: Type.String({ format: 'date-time' }),
+    finished_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    metadata: Type.Record(Type.String(), Type.Unknown()),
+    webhook_url: Type.Union([Type.String(), Type.Null()]),
+  },
+  { $id: 'Batch' },
+);
+export type Batch = Type.Static<typeof Batch>;

@@ -1,0 +1,51 @@
+import type { BatchRecord } from './batch-store.ts';
+import type { JobRecord } from './job-store.ts';
+import type { Batch } from './schemas/batch.ts';
+import type { Job } from './schemas/job.ts';
+import type { Storage } from './storage.ts';
+
+/** The job as the API shows it, with fresh presigned URLs for its images. */
+export async function toJobView(
+  record: JobRecord,
+  storage: Pick<Storage, 'presignGet'>,
+): Promise<Job> {
+  const result = record.result
+    ? {
+        ...record.result,
+        images: await Promise.all(
+          record.result.images.map(async (image) => ({
+            url: await storage.presignGet(image.key),
+            ...image,
+          })),
+        ),
+      }
+    : null;
+  return {
+    id: record.id,
+    batch_id: record.batchId,
+    status: record.status,
+    attempts: record.attempts,
+    created_at: record.createdAt,
+    started_at: record.startedAt,
+    finished_at: record.finishedAt,
+    request: record.request,
+    metadata: record.metadata,
+    webhook_url: record.webhookUrl,
+    priority: record.priority,
+    result,
+    error: record.error,
+  };
+}
+
+/** The batch as the API shows it; its counts are live. */
+export function toBatchView(record: BatchRecord): Batch {
+  return {
+    id: record.id,
+    status: record.status,
+    counts: record.counts,
+    created_at: record.createdAt,
+    finished_at: record.finishedAt,
+    metadata: record.metadata,
+    webhook_url: record.webhookUrl,
+  };
+}
