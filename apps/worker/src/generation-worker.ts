@@ -2,15 +2,19 @@ import type { ImagenClient } from '@imagen-queue/imagen';
 import {
   bullPrefix,
   type Config,
+  createFairShare,
   type GenerateImagesPayload,
   type JobName,
   type JobStore,
   type Logger,
+  type Metrics,
   QUEUES,
   type RedisClient,
   type Storage,
+  type WebhookDispatcher,
 } from '@imagen-queue/shared';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { InFlight } from './heartbeat.ts';
 import type { ProviderLimiter } from './limiter.ts';
 import { PermanentFailure, RateLimited } from './processors/generate-images.ts';
 import { processors } from './processors/index.ts';
@@ -25,6 +29,12 @@ export interface GenerationWorkerDeps {
   imagen: ImagenClient;
   limiter: ProviderLimiter;
   spool: Spool;
+  /** Counters the processor increments; absent in tests that don't scrape. */
+  metrics?: Metrics;
+  /** The jobs running in this process, for the heartbeat. */
+  inFlight?: InFlight;
+  /** Where terminal transitions become webhook events; absent = no webhooks. */
+  webhooks?: Pick<WebhookDispatcher, 'jobFinished' | 'jobFoundFinished'>;
 }
 
 /** Full jitter: a random delay up to base × 2^attempt, capped, so retries of a batch spread out. */
@@ -40,7 +50,8 @@ export function fullJitterBackoff(attemptsMade: number, baseMs: number, maxMs: n
 export type GenerationWorker = Worker<GenerateImagesPayload, void, JobName>;
 
 export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWorker {
-  const { config, logger } = deps;
+  const { config, logger, webhooks } = deps;
+  const fairShare = createFairShare(deps.connection, { prefix: config.redis.prefix });
   const worker: GenerationWorker = new Worker<GenerateImagesPayload, void, JobName>(
     QUEUES.generation,
     async (job: Job<GenerateImagesPayload, void, JobName>, _token, signal) => {
@@ -49,6 +60,16 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
         tenant: job.data.tenant,
         requestId: job.data.requestId,
       });
+      deps.inFlight?.add({
+        job_id: job.data.jobId,
+        tenant: job.data.tenant,
+        request_id: job.data.requestId ?? null,
+        attempt: job.attemptsMade + 1,
+      });
+      // Moves the fair-share clock: jobs queued from now on start no earlier than this one.
+      await fairShare
+        .started(job.opts.priority)
+        .catch((error) => log.warn({ err: error }, 'could not move the fair-share clock'));
       try {
         await processors[job.name](job.data, {
           log,
@@ -57,8 +78,16 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
           imagen: deps.imagen,
           limiter: deps.limiter,
           spool: deps.spool,
+          ...(deps.metrics ? { metrics: deps.metrics } : {}),
           signal: signal ?? new AbortController().signal,
           finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+          ...(webhooks
+            ? {
+                onFinished: (record, terminalCount, batchCompletion) =>
+                  webhooks.jobFinished(record, { terminalCount, batchCompletion }),
+                onFoundFinished: (record) => webhooks.jobFoundFinished(record.tenant, record.id),
+              }
+            : {}),
         });
       } catch (error) {
         if (error instanceof PermanentFailure) throw new UnrecoverableError(error.message);
@@ -68,6 +97,8 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
           throw Worker.RateLimitError();
         }
         throw error;
+      } finally {
+        deps.inFlight?.delete(job.data.jobId);
       }
     },
     {

@@ -1,19 +1,29 @@
 import { createImagenClient } from '@imagen-queue/imagen';
 import {
+  bullPrefix,
   ConfigError,
+  createHeartbeatStore,
   createJobStore,
   createLogger,
+  createMetrics,
   createRedis,
   createReleasers,
   createStorage,
+  createWebhookDispatcher,
+  createWebhookSecrets,
   loadConfig,
   QUEUES,
 } from '@imagen-queue/shared';
+import { Queue } from 'bullmq';
 import { listenForCancels } from './cancel-listener.ts';
 import { createGenerationWorker } from './generation-worker.ts';
+import { createInFlight, startHeartbeat } from './heartbeat.ts';
 import { createProviderLimiter } from './limiter.ts';
+import { startMetricsServer } from './metrics-server.ts';
 import { checkEvictionPolicy } from './redis-checks.ts';
 import { createSpool } from './spool.ts';
+import { createDeliveryWorker } from './webhooks/delivery-worker.ts';
+import { createWebhookHttp } from './webhooks/send-webhook.ts';
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -54,6 +64,33 @@ const imagen = createImagenClient({
 releasers.add('imagen', () => imagen.close());
 
 const prefix = config.redis.prefix;
+const metrics = createMetrics();
+const inFlight = createInFlight();
+const limiter = createProviderLimiter(connection, { prefix, ...config.provider });
+// Released after the generation worker, whose finishing jobs still enqueue their events.
+const webhooks = createWebhookDispatcher({
+  connection,
+  prefix,
+  retryScheduleMs: config.webhooks.retryScheduleMs,
+  retentionSeconds: config.worker.retentionSeconds,
+  onError: (error) => logger.warn({ err: error }, 'webhook queue error'),
+});
+releasers.add('webhook queue', () => webhooks.close());
+const webhookHttp = createWebhookHttp({
+  allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+});
+releasers.add('webhook http', () => webhookHttp.close());
+const deliveryWorker = createDeliveryWorker({
+  config,
+  connection,
+  logger,
+  events: webhooks.events,
+  secrets: createWebhookSecrets(connection, { prefix }),
+  storage,
+  http: webhookHttp,
+  metrics,
+});
+releasers.add('webhook worker', () => deliveryWorker.close());
 const worker = createGenerationWorker({
   config,
   connection,
@@ -61,10 +98,21 @@ const worker = createGenerationWorker({
   store: createJobStore(connection, { prefix, retentionSeconds: config.worker.retentionSeconds }),
   storage,
   imagen,
-  limiter: createProviderLimiter(connection, { prefix, ...config.provider }),
+  limiter,
   spool: createSpool(connection, { prefix, ttlSeconds: config.worker.spoolTtlSeconds }),
+  metrics,
+  inFlight,
+  webhooks,
 });
 releasers.add('worker', () => worker.close());
+const heartbeat = startHeartbeat({
+  store: createHeartbeatStore(connection, prefix),
+  inFlight,
+  concurrency: config.worker.concurrency,
+  logger,
+});
+// Released before the worker closes: a stopping worker takes no new jobs, so it leaves the list.
+releasers.add('heartbeat', () => heartbeat.stop());
 releasers.add('cancel listener', await listenForCancels(subscriber, prefix, worker, logger));
 
 let stopping = false;
@@ -96,5 +144,21 @@ try {
 } catch (error) {
   logger.warn({ err: error }, 'could not check the S3 bucket; uploads will retry');
 }
+if (config.worker.metricsPort !== null) {
+  const counts = new Queue(QUEUES.generation, {
+    connection,
+    prefix: bullPrefix(prefix),
+  });
+  releasers.add('metrics queue', () => counts.close());
+  metrics.watchQueue(QUEUES.generation, () => counts.getJobCounts());
+  metrics.watchQueue(QUEUES.webhooks, () => webhooks.queue.getJobCounts());
+  metrics.watchRateLimit(() => limiter.currentRate());
+  const server = await startMetricsServer(metrics, config.worker.metricsPort, logger);
+  releasers.add('metrics server', () => server.close());
+}
 void worker.run();
-logger.info({ concurrency: config.worker.concurrency, queue: QUEUES.generation }, 'worker started');
+void deliveryWorker.run();
+logger.info(
+  { concurrency: config.worker.concurrency, queue: QUEUES.generation, workerId: heartbeat.id },
+  'worker started',
+);

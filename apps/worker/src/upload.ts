@@ -1,6 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GenerationResult } from '@imagen-queue/imagen';
-import { imageKey, type Logger, type Storage, type StoredImage } from '@imagen-queue/shared';
+import {
+  imageKey,
+  type Logger,
+  type Metrics,
+  type Storage,
+  type StoredImage,
+} from '@imagen-queue/shared';
 
 export interface UploadTarget {
   tenant: string;
@@ -19,7 +25,13 @@ export async function uploadImages(
   storage: Storage,
   target: UploadTarget,
   generated: GenerationResult,
-  options: { signal: AbortSignal; log: Logger; retries?: number; baseDelayMs?: number },
+  options: {
+    signal: AbortSignal;
+    log: Logger;
+    retries?: number;
+    baseDelayMs?: number;
+    metrics?: Metrics;
+  },
 ): Promise<StoredImage[]> {
   const { retries = 5, baseDelayMs = 500 } = options;
   const stored: StoredImage[] = [];
@@ -47,6 +59,8 @@ export async function uploadImages(
           bytes,
           sha256,
         });
+        options.metrics?.imagesStored.inc({ model: target.model });
+        options.metrics?.bytesStored.inc({ model: target.model }, bytes);
         break;
       } catch (error) {
         if (options.signal.aborted || attempt >= retries) throw new StorageError(error);

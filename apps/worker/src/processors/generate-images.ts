@@ -4,6 +4,7 @@ import {
   type JobRecord,
   type JobStore,
   type Logger,
+  type Metrics,
   type Storage,
   TERMINAL_STATUSES,
 } from '@imagen-queue/shared';
@@ -25,8 +26,15 @@ export interface ProcessorContext {
   finalAttempt: boolean;
   /** Upload retries within one attempt. @defaultValue 4 retries from 500 ms, doubling */
   uploadRetry?: { retries: number; baseDelayMs: number };
+  /** Prometheus counters; optional so a fake ctx needs none. */
+  metrics?: Metrics;
   /** Called once a terminal transition has been applied (or found applied): webhooks hang here. */
   onFinished?: (job: JobRecord, terminalCount: number, batchCompletion: number) => Promise<void>;
+  /**
+   * Called for a job found already terminal: a rerun after a crash between the transition and
+   * `onFinished` re-sends its events (deterministic ids make a repeat a no-op).
+   */
+  onFoundFinished?: (job: JobRecord) => Promise<void>;
 }
 
 /** The job failed for good; the BullMQ adapter turns it into `UnrecoverableError`. */
@@ -54,12 +62,17 @@ export class RateLimited extends Error {
  */
 export async function generateImages(
   payload: GenerateImagesPayload,
-  ctx: ProcessorContext,
+  jobCtx: ProcessorContext,
 ): Promise<void> {
   const { tenant, jobId } = payload;
-  const job = await ctx.store.get(tenant, jobId);
+  const job = await jobCtx.store.get(tenant, jobId);
+  // The batch is known only from the record: every later line of this job carries it.
+  const ctx = job?.batchId
+    ? { ...jobCtx, log: jobCtx.log.child({ batchId: job.batchId }) }
+    : jobCtx;
   if (!job || TERMINAL_STATUSES.includes(job.status)) {
     ctx.log.info({ status: job?.status ?? 'missing' }, 'job not runnable; skipping');
+    if (job) await ctx.onFoundFinished?.(job);
     return;
   }
   const started = await ctx.store.transition(tenant, jobId, {
@@ -78,7 +91,12 @@ export async function generateImages(
         ctx.storage,
         { tenant, batchId: job.batchId, jobId, model: job.request.model, seed: job.request.seed },
         generated,
-        { signal: ctx.signal, log: ctx.log, ...ctx.uploadRetry },
+        {
+          signal: ctx.signal,
+          log: ctx.log,
+          ...ctx.uploadRetry,
+          ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
+        },
       );
     } catch (error) {
       // Paid for already: keep the bytes so the next attempt stores them without a new call.
@@ -93,6 +111,7 @@ export async function generateImages(
     });
     await ctx.spool.clear(tenant, jobId);
     ctx.log.info({ images: images.length, filtered: generated.filtered }, 'job succeeded');
+    if (finished.applied) ctx.metrics?.jobsFinished.inc({ outcome: 'succeeded', code: '' });
     if (finished.applied)
       await ctx.onFinished?.(
         { ...job, status: 'succeeded' },
@@ -106,14 +125,19 @@ export async function generateImages(
 
 async function generate(job: JobRecord, ctx: ProcessorContext): Promise<GenerationResult> {
   await ctx.limiter.acquire(ctx.signal);
+  const model = job.request.model;
+  const timer = ctx.metrics?.providerLatency.startTimer({ model });
   try {
     const result = await ctx.imagen.generate(job.request, { signal: ctx.signal });
+    timer?.({ outcome: 'ok' });
     await ctx.limiter.record('ok');
     return result;
   } catch (error) {
-    if (error instanceof ProviderError && error.code === 'rate_limited')
+    timer?.({ outcome: error instanceof ProviderError ? error.code : 'error' });
+    if (error instanceof ProviderError && error.code === 'rate_limited') {
+      ctx.metrics?.providerRateLimited.inc({ model });
       await ctx.limiter.record('limited');
-    else if (error instanceof ProviderError && error.status !== null && error.status < 500)
+    } else if (error instanceof ProviderError && error.status !== null && error.status < 500)
       await ctx.limiter.record('ok');
     throw error;
   }
@@ -151,6 +175,7 @@ async function handleFailure(
     error: failure,
   });
   ctx.log.warn({ err: error, code: failure.code }, 'job failed');
+  if (failed.applied) ctx.metrics?.jobsFinished.inc({ outcome: 'failed', code: failure.code });
   if (failed.applied)
     await ctx.onFinished?.(
       { ...job, status: 'failed' },

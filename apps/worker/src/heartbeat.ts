@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { HeartbeatStore, InFlightJob, Logger } from '@imagen-queue/shared';
+
+/** The jobs this process is running right now, keyed by job id. */
+export function createInFlight() {
+  const jobs = new Map<string, InFlightJob>();
+  return {
+    add(job: Omit<InFlightJob, 'started_at'>) {
+      jobs.set(job.job_id, { ...job, started_at: new Date().toISOString() });
+    },
+    delete(jobId: string) {
+      jobs.delete(jobId);
+    },
+    list: (): InFlightJob[] => [...jobs.values()],
+  };
+}
+export type InFlight = ReturnType<typeof createInFlight>;
+
+export interface HeartbeatOptions {
+  store: HeartbeatStore;
+  inFlight: InFlight;
+  concurrency: number;
+  logger: Logger;
+  /** @defaultValue 5000 ms */
+  intervalMs?: number;
+  /** A worker silent this long is no longer listed. @defaultValue 3 × intervalMs */
+  ttlSeconds?: number;
+}
+
+/**
+ * Writes this process's heartbeat every few seconds; the returned release stops the beat and
+ * removes the entry, so a worker that shuts down cleanly disappears at once.
+ */
+export function startHeartbeat(options: HeartbeatOptions): { id: string; stop(): Promise<void> } {
+  const intervalMs = options.intervalMs ?? 5_000;
+  const ttlSeconds = options.ttlSeconds ?? Math.ceil((3 * intervalMs) / 1000);
+  const host = hostname();
+  const id = `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const startedAt = new Date().toISOString();
+  const beat = async () => {
+    try {
+      await options.store.write(
+        {
+          id,
+          hostname: host,
+          pid: process.pid,
+          started_at: startedAt,
+          seen_at: new Date().toISOString(),
+          concurrency: options.concurrency,
+          in_flight: options.inFlight.list(),
+        },
+        ttlSeconds,
+      );
+    } catch (error) {
+      options.logger.warn({ err: error }, 'heartbeat write failed');
+    }
+  };
+  void beat();
+  const timer = setInterval(() => void beat(), intervalMs);
+  timer.unref();
+  return {
+    id,
+    async stop() {
+      clearInterval(timer);
+      await options.store.remove(id).catch(() => undefined);
+    },
+  };
+}

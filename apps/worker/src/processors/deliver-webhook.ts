@@ -1,0 +1,121 @@
+import {
+  type DeliverWebhookPayload,
+  type Logger,
+  type Metrics,
+  renderEventBody,
+  type Storage,
+  type WebhookAttempt,
+  type WebhookEventStore,
+  type WebhookSecrets,
+} from '@imagen-queue/shared';
+import { Webhook } from 'standardwebhooks';
+import type { WebhookHttp } from '../webhooks/send-webhook.ts';
+
+export interface DeliveryContext {
+  log: Logger;
+  events: WebhookEventStore;
+  secrets: WebhookSecrets;
+  storage: Pick<Storage, 'presignGet'>;
+  http: WebhookHttp;
+  /** Delays between attempts; when they are used up the event is kept as `failed`. */
+  retryScheduleMs: number[];
+  /** Attempts this delivery job made before this one (BullMQ `attemptsMade`). */
+  attemptsMade: number;
+  metrics?: Metrics;
+}
+
+/** Try again after `delayMs`; the BullMQ adapter's backoff strategy returns it. */
+export class RetryDelivery extends Error {
+  readonly delayMs: number;
+  constructor(message: string, delayMs: number) {
+    super(message);
+    this.name = 'RetryDelivery';
+    this.delayMs = delayMs;
+  }
+}
+
+/** No more attempts: the receiver said 410 Gone, or the schedule is used up. */
+export class StopDelivery extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StopDelivery';
+  }
+}
+
+/** A receiver's Retry-After is honoured up to this; beyond it the schedule decides. */
+const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
+
+/** ±20 % so a receiver that was down is not hit by every event in the same second. */
+export function withJitter(delayMs: number, random = Math.random): number {
+  return Math.round(delayMs * (0.8 + 0.4 * random()));
+}
+
+/**
+ * One delivery attempt of one event: body rendered from the event's snapshot, signed per
+ * Standard Webhooks with every current secret of the tenant (two during a rotation), POSTed,
+ * and the attempt written to the delivery log whatever happened.
+ */
+export async function deliverWebhook(
+  payload: DeliverWebhookPayload,
+  ctx: DeliveryContext,
+): Promise<void> {
+  const { tenant, eventId } = payload;
+  const event = await ctx.events.get(tenant, eventId);
+  if (event?.status !== 'pending') {
+    ctx.log.info({ status: event?.status ?? 'missing' }, 'webhook event not pending; skipping');
+    return;
+  }
+  const body = await renderEventBody(event, ctx.storage);
+  const sentAt = new Date();
+  const keys = await ctx.secrets.signingKeys(tenant, sentAt.getTime());
+  const signature = keys.map((key) => new Webhook(key).sign(event.id, sentAt, body)).join(' ');
+  const result = await ctx.http.send(
+    event.url,
+    {
+      'webhook-id': event.id,
+      'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+      'webhook-signature': signature,
+    },
+    body,
+  );
+
+  const delivered =
+    result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
+  const gone = result.statusCode === 410;
+  const scheduled = ctx.retryScheduleMs[ctx.attemptsMade];
+  const retryInMs =
+    delivered || gone || scheduled === undefined
+      ? null
+      : Math.min(result.retryAfterMs ?? withJitter(scheduled), MAX_RETRY_AFTER_MS);
+  const attempt: WebhookAttempt = {
+    at: sentAt.toISOString(),
+    status_code: result.statusCode,
+    error: result.error,
+    duration_ms: result.durationMs,
+    next_retry_at: retryInMs === null ? null : new Date(Date.now() + retryInMs).toISOString(),
+  };
+  await ctx.events.addAttempt(tenant, eventId, attempt);
+  const outcome = delivered ? 'delivered' : retryInMs === null ? 'exhausted' : 'failed';
+  ctx.metrics?.webhookDeliveries.inc({ event: event.type, outcome });
+  ctx.metrics?.webhookLatency.observe({ event: event.type, outcome }, result.durationMs / 1000);
+  const log = ctx.log.child({ eventId, type: event.type, statusCode: result.statusCode });
+
+  if (delivered) {
+    await ctx.events.setStatus(tenant, eventId, 'delivered', new Date().toISOString());
+    log.info({ durationMs: result.durationMs }, 'webhook delivered');
+    return;
+  }
+  const why = result.error ?? `receiver answered ${result.statusCode}`;
+  if (gone) {
+    await ctx.events.setStatus(tenant, eventId, 'stopped');
+    log.warn('webhook receiver answered 410 Gone; not retrying');
+    throw new StopDelivery(why);
+  }
+  if (retryInMs === null) {
+    await ctx.events.setStatus(tenant, eventId, 'failed');
+    log.warn({ error: why }, 'webhook delivery failed; retries used up');
+    throw new StopDelivery(why);
+  }
+  log.warn({ error: why, retryInMs }, 'webhook delivery failed; will retry');
+  throw new RetryDelivery(why, retryInMs);
+}

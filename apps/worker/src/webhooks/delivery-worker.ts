@@ -1,0 +1,72 @@
+import {
+  bullPrefix,
+  type Config,
+  type DeliverWebhookPayload,
+  type Logger,
+  type Metrics,
+  QUEUES,
+  type RedisClient,
+  type Storage,
+  type WebhookEventStore,
+  type WebhookSecrets,
+} from '@imagen-queue/shared';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { deliverWebhook, RetryDelivery, StopDelivery } from '../processors/deliver-webhook.ts';
+import type { WebhookHttp } from './send-webhook.ts';
+
+export interface DeliveryWorkerDeps {
+  config: Config;
+  connection: RedisClient;
+  logger: Logger;
+  events: WebhookEventStore;
+  secrets: WebhookSecrets;
+  storage: Pick<Storage, 'presignGet'>;
+  http: WebhookHttp;
+  metrics?: Metrics;
+  /** Deliveries in flight at once; they mostly wait on receivers. @defaultValue 16 */
+  concurrency?: number;
+}
+
+export type DeliveryWorker = Worker<DeliverWebhookPayload>;
+
+/**
+ * The BullMQ side of the `webhooks` queue, independent of generation: a slow or dead receiver
+ * ties up only delivery slots. Retry delays come from the processor (schedule or Retry-After).
+ */
+export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
+  const { config, logger } = deps;
+  const worker = new Worker<DeliverWebhookPayload>(
+    QUEUES.webhooks,
+    async (job: Job<DeliverWebhookPayload>) => {
+      try {
+        await deliverWebhook(job.data, {
+          log: logger.child({ tenant: job.data.tenant, eventId: job.data.eventId }),
+          events: deps.events,
+          secrets: deps.secrets,
+          storage: deps.storage,
+          http: deps.http,
+          retryScheduleMs: config.webhooks.retryScheduleMs,
+          attemptsMade: job.attemptsMade,
+          ...(deps.metrics ? { metrics: deps.metrics } : {}),
+        });
+      } catch (error) {
+        if (error instanceof StopDelivery) throw new UnrecoverableError(error.message);
+        throw error;
+      }
+    },
+    {
+      connection: deps.connection,
+      prefix: bullPrefix(config.redis.prefix),
+      concurrency: deps.concurrency ?? 16,
+      // Longer than one delivery's 10 s timeout, so a live attempt is never taken as stalled.
+      lockDuration: 30_000,
+      autorun: false,
+      settings: {
+        backoffStrategy: (_attemptsMade: number, _type?: string, error?: Error) =>
+          error instanceof RetryDelivery ? error.delayMs : 1_000,
+      },
+    },
+  );
+  worker.on('error', (error) => logger.error({ err: error }, 'webhook worker error'));
+  return worker;
+}
