@@ -1,26 +1,46 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config, Logger } from '@imagen-queue/shared';
-import Fastify, { type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyPluginAsync, LogController } from 'fastify';
+import fp from 'fastify-plugin';
 import { createValidatorCompiler } from './lib/validation.ts';
 import auth from './plugins/auth.ts';
 import configPlugin from './plugins/config.ts';
+import metrics from './plugins/metrics.ts';
 import problems from './plugins/problems.ts';
 import queues from './plugins/queues.ts';
+import rateLimit from './plugins/rate-limit.ts';
 import redis from './plugins/redis.ts';
 import storage from './plugins/storage.ts';
+import swagger from './plugins/swagger.ts';
+import webhooksPlugin from './plugins/webhooks.ts';
+import admin from './routes/admin/index.ts';
+import batches from './routes/batches/index.ts';
+import events from './routes/events/index.ts';
 import health from './routes/health/index.ts';
+import images from './routes/images/index.ts';
 import jobs from './routes/jobs/index.ts';
+import webhooks from './routes/webhooks/index.ts';
 
 /** The whole API as one Fastify plugin: external clients first, then one module per resource. */
 export const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { config }) => {
   await fastify.register(configPlugin, { config });
   await fastify.register(problems);
+  // Before any route (metrics has one), so the OpenAPI document sees every one of them.
+  await fastify.register(swagger);
   await fastify.register(redis);
   await fastify.register(storage);
   await fastify.register(queues);
+  await fastify.register(webhooksPlugin);
+  await fastify.register(metrics);
   await fastify.register(auth);
+  await fastify.register(rateLimit);
   await fastify.register(health);
   await fastify.register(jobs);
+  await fastify.register(batches);
+  await fastify.register(events);
+  await fastify.register(images);
+  await fastify.register(webhooks);
+  await fastify.register(admin, { prefix: '/admin' });
 };
 
 /** A ready-to-listen (or `inject`) Fastify instance. */
@@ -30,10 +50,19 @@ export async function buildApp(config: Config, logger: Logger) {
     // A 10,000-job batch of 400-char prompts fits in well under this.
     bodyLimit: 16 * 1024 * 1024,
     requestIdHeader: 'x-request-id',
+    // The same field name the worker's job logs use, so one grep follows a request end to end.
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   fastify.setValidatorCompiler(createValidatorCompiler());
-  await fastify.register(app, { config });
+  // `curl -X POST -H 'Content-Type: application/json' …/cancel` sends no body: that is no body,
+  // not a 400. Anything else goes to Fastify's own (prototype-poisoning-safe) JSON parser.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, body as string, done),
+  );
+  // Not encapsulated, so the instance exposes its clients (tests and `server.ts` use them).
+  await fastify.register(fp(app, { name: 'app' }), { config });
   return fastify;
 }

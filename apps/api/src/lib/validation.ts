@@ -5,12 +5,14 @@ import type { FastifySchemaCompiler } from 'fastify';
 /**
  * Bodies are validated strictly: no type coercion and no silent removal of unknown fields
  * (Fastify's defaults do both), so `"num_images": "2"` or a typo'd field is a 400.
- * Query strings and path parameters arrive as text and are coerced.
+ * Query strings and path parameters arrive as text and are coerced, and get their defaults.
  */
 function createAjv(coerce: boolean): Ajv {
   const ajv = new Ajv({
     coerceTypes: coerce ? 'array' : false,
-    useDefaults: true,
+    // Body defaults are applied by `normalizeGeneration`, which must see what the client sent:
+    // a schema default for `num_images` would make `n: 2` look like a conflict.
+    useDefaults: coerce,
     removeAdditional: false,
     allErrors: false,
     strict: false,

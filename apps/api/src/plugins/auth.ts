@@ -42,6 +42,7 @@ export default fp(
         );
       }
       request.tenant = tenant;
+      request.log = request.log.child({ tenant });
     });
   },
   { name: 'auth', dependencies: ['config'] },

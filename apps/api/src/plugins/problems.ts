@@ -64,7 +64,12 @@ export default fp(
           path: fieldPath(error.validationContext, issue as ValidationIssue),
           message: fieldMessage(issue as ValidationIssue),
         }));
-        const detail = errors.map((e) => `${e.path} ${e.message}`).join('; ');
+        const fields = errors.map((e) => `${e.path} ${e.message}`).join('; ');
+        // A batch line at fault is named first, so the headline says which line it is.
+        const line = /^\/jobs\/(\d+)/.exec(errors[0]?.path ?? '')?.[1];
+        const detail = line
+          ? `job ${line} of the batch is invalid (${fields}); nothing was queued`
+          : fields;
         return send(reply, 400, 'Bad Request', detail, errors);
       }
       const status = error.statusCode ?? 500;

@@ -1,11 +1,23 @@
-import { bullPrefix, createJobStore, type JobStore, QUEUES } from '@imagen-queue/shared';
+import {
+  type BatchStore,
+  bullPrefix,
+  createBatchStore,
+  createJobStore,
+  type JobStore,
+  type Metrics,
+  QUEUES,
+} from '@imagen-queue/shared';
 import { Queue } from 'bullmq';
 import fp from 'fastify-plugin';
+import type { FinishedHook } from '../lib/cancel.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     queues: { generation: Queue };
     jobStore: JobStore;
+    batchStore: BatchStore;
+    /** Called after a terminal transition the API applied (a cancel): the webhook events. */
+    onJobFinished: FinishedHook;
   }
 }
 
@@ -25,6 +37,20 @@ export default fp(
         retentionSeconds: config.worker.retentionSeconds,
       }),
     );
+    fastify.decorate(
+      'batchStore',
+      createBatchStore(fastify.redis, { prefix: config.redis.prefix }),
+    );
+    const hooks = fastify as unknown as { webhooks?: { jobFinished: FinishedHook } };
+    fastify.decorate<FinishedHook>('onJobFinished', async (job, outcome) => {
+      // Succeeded and failed are counted by the worker; a cancel is applied here.
+      if (job.status === 'canceled')
+        (fastify as { metrics?: Metrics }).metrics?.jobsFinished.inc({
+          outcome: 'canceled',
+          code: 'canceled',
+        });
+      await hooks.webhooks?.jobFinished(job, outcome);
+    });
     fastify.addHook('onClose', async () => {
       await generation.close();
     });

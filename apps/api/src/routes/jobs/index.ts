@@ -1,77 +1,105 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import {
-  badRequest,
-  GenerationRuleError,
-  Job,
-  newId,
-  normalizeGeneration,
-  notFound,
-} from '@imagen-queue/shared';
-import { toJobView } from '../../lib/job-view.ts';
-import { JobParams, JobSubmission, METADATA_MAX_BYTES } from './schemas.ts';
+import { conflict, Job, type JobRecord, notFound, toJobView } from '@imagen-queue/shared';
+import { cancelJobs } from '../../lib/cancel.ts';
+import { createJob } from '../../lib/create-job.ts';
+import { enqueueAll } from '../../lib/enqueue.ts';
+import { idempotent } from '../../lib/idempotency.ts';
+import { checkMetadata, checkWebhookUrl, resolveParams } from '../../lib/submission.ts';
+import { IdempotencyHeaders, JobParams, JobSubmission } from './schemas.ts';
 
 const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { config } = fastify;
+  const idempotency = {
+    redis: fastify.redis,
+    prefix: config.redis.prefix,
+    ttlSeconds: config.idempotency.ttlSeconds,
+  };
+  const load = async (tenant: string, id: string): Promise<JobRecord> => {
+    const record = await fastify.jobStore.get(tenant, id);
+    if (!record) throw notFound('job');
+    return record;
+  };
+
   fastify.post(
     '/v1/jobs',
-    { schema: { body: JobSubmission, response: { 202: Job } } },
-    async (request, reply) => {
-      const { webhook_url, metadata = {}, priority, ...input } = request.body;
-      if (Buffer.byteLength(JSON.stringify(metadata)) > METADATA_MAX_BYTES) {
-        throw badRequest('metadata is too large', [
-          { path: '/metadata', message: `must be at most ${METADATA_MAX_BYTES} bytes as JSON` },
-        ]);
-      }
-      let params: ReturnType<typeof normalizeGeneration>;
-      try {
-        params = normalizeGeneration(input);
-      } catch (error) {
-        if (!(error instanceof GenerationRuleError)) throw error;
-        throw badRequest(`${error.path} ${error.message}`, [
-          { path: error.path, message: error.message },
-        ]);
-      }
-      const record = await fastify.jobStore.create({
-        id: newId('job'),
-        tenant: request.tenant,
-        batchId: null,
-        request: params,
-        metadata,
-        webhookUrl: webhook_url ?? null,
-        priority: priority ?? 0,
-      });
-      try {
-        await fastify.queues.generation.add(
-          'generate-images',
-          { jobId: record.id, tenant: record.tenant, requestId: request.id },
-          {
-            jobId: record.id,
-            attempts: fastify.config.worker.attempts,
-            backoff: { type: 'exponential', delay: 1000 },
-            ...(priority ? { priority } : {}),
-            removeOnComplete: { age: 3600 },
-            removeOnFail: { age: fastify.config.worker.retentionSeconds },
-          },
-        );
-      } catch (error) {
-        // Not accepted: leave no record behind that would never run.
-        await fastify.jobStore.remove(record.tenant, record.id).catch(() => {});
-        throw error;
-      }
-      request.log.info({ jobId: record.id, tenant: record.tenant }, 'job accepted');
-      return reply
-        .code(202)
-        .header('location', `/v1/jobs/${record.id}`)
-        .send(await toJobView(record, fastify.storage));
-    },
+    { schema: { body: JobSubmission, headers: IdempotencyHeaders, response: { 202: Job } } },
+    (request, reply) =>
+      idempotent(idempotency, request, reply, async () => {
+        const { webhook_url, metadata = {}, priority, ...input } = request.body;
+        checkMetadata(metadata);
+        checkWebhookUrl(webhook_url, config.webhooks.allowPrivateNetworks);
+        const params = resolveParams(input);
+        const record = await createJob(fastify, {
+          tenant: request.tenant,
+          request: params,
+          metadata,
+          webhookUrl: webhook_url ?? null,
+          priority: priority ?? 0,
+          requestId: request.id,
+        });
+        request.log.info({ jobId: record.id, tenant: record.tenant }, 'job accepted');
+        return {
+          status: 202,
+          headers: { location: `/v1/jobs/${record.id}` },
+          body: await toJobView(record, fastify.storage),
+        };
+      }),
   );
 
   fastify.get(
     '/v1/jobs/:id',
     { schema: { params: JobParams, response: { 200: Job } } },
+    async (request) => toJobView(await load(request.tenant, request.params.id), fastify.storage),
+  );
+
+  fastify.post(
+    '/v1/jobs/:id/cancel',
+    { schema: { params: JobParams, response: { 200: Job } } },
     async (request) => {
-      const record = await fastify.jobStore.get(request.tenant, request.params.id);
-      if (!record) throw notFound('job');
-      return toJobView(record, fastify.storage);
+      const record = await load(request.tenant, request.params.id);
+      const [canceled] = await cancelJobs(fastify, [record], fastify.onJobFinished);
+      if (!canceled) {
+        const { status } = await load(record.tenant, record.id);
+        throw conflict(
+          `the job already finished (${status}); only a queued or running job can be canceled`,
+        );
+      }
+      request.log.info({ jobId: record.id, tenant: record.tenant }, 'job canceled');
+      return toJobView(await load(record.tenant, record.id), fastify.storage);
+    },
+  );
+
+  fastify.post(
+    '/v1/jobs/:id/retry',
+    { schema: { params: JobParams, response: { 202: Job } } },
+    async (request, reply) => {
+      const record = await load(request.tenant, request.params.id);
+      if (record.status !== 'failed' && record.status !== 'canceled') {
+        throw conflict(
+          `only a failed or canceled job can be retried; this one is ${record.status}`,
+        );
+      }
+      // The finished BullMQ job still holds the id; a canceled one may still be stopping.
+      const previous = await fastify.queues.generation.getJob(record.id);
+      if (previous) {
+        const removed = await previous.remove().then(
+          () => true,
+          () => false,
+        );
+        if (!removed) throw conflict('the job is still stopping; retry in a few seconds');
+      }
+      const outcome = await fastify.jobStore.transition(record.tenant, record.id, {
+        from: ['failed', 'canceled'],
+        to: 'queued',
+        result: null,
+        error: null,
+      });
+      if (!outcome.applied) throw conflict('the job changed meanwhile; read it and try again');
+      await enqueueAll(fastify.queues.generation, config, [record], request.id);
+      request.log.info({ jobId: record.id, tenant: record.tenant }, 'job re-queued');
+      return reply
+        .code(202)
+        .send(await toJobView(await load(record.tenant, record.id), fastify.storage));
     },
   );
 };

@@ -1,15 +1,28 @@
 import { GenerationFields, JOB_ID_PATTERN } from '@imagen-queue/shared';
 import Type from 'typebox';
 
-export const METADATA_MAX_BYTES = 4096;
+/** What a submission may carry besides the generation parameters (jobs and batches alike). */
+export const SubmissionExtras = {
+  webhook_url: Type.Optional(
+    Type.String({ format: 'uri', maxLength: 2048, description: 'http(s) URL for signed events' }),
+  ),
+  metadata: Type.Optional(
+    Type.Record(Type.String(), Type.Unknown(), { description: 'Free-form, at most 4 KiB' }),
+  ),
+};
 
 export const JobSubmission = Type.Object(
   {
     ...GenerationFields,
-    webhook_url: Type.Optional(Type.String({ format: 'uri', maxLength: 2048 })),
-    metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    ...SubmissionExtras,
     priority: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 1000, description: '1 runs first (BullMQ order)' }),
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        description:
+          "Express: runs ahead of your own jobs queued without one, within your tenant's fair " +
+          'share (the value does not order express jobs among themselves)',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -17,3 +30,9 @@ export const JobSubmission = Type.Object(
 export type JobSubmission = Type.Static<typeof JobSubmission>;
 
 export const JobParams = Type.Object({ id: Type.String({ pattern: JOB_ID_PATTERN }) });
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ minLength: 1, maxLength: 255, description: 'Replays the first answer for 24 h' }),
+  ),
+});

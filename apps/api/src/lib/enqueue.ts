@@ -1,0 +1,95 @@
+import {
+  type Config,
+  createFairShare,
+  type FairShare,
+  type GenerateImagesPayload,
+  type JobRecord,
+  type RedisClient,
+} from '@imagen-queue/shared';
+import type { JobsOptions, Queue } from 'bullmq';
+
+/** BullMQ's `addBulk` is one MULTI per call; this many jobs a call keeps each one short. */
+const CHUNK = 1000;
+
+/**
+ * The BullMQ options of one generation job: its id is the job's own, so a re-add is a no-op;
+ * its priority is its fair-share position (see `FairShare`), never the client's number as is.
+ */
+export function generationJobOptions(
+  config: Config,
+  record: JobRecord,
+  priority: number,
+): JobsOptions {
+  return {
+    jobId: record.id,
+    attempts: config.worker.attempts,
+    backoff: { type: 'custom' },
+    priority,
+    removeOnComplete: { age: 3600, count: 10_000 },
+    removeOnFail: { age: config.worker.retentionSeconds },
+  };
+}
+
+const fairShares = new WeakMap<Queue, FairShare>();
+
+/**
+ * One `FairShare` per queue, on the connection the queue was made with (the API's, a Cluster
+ * client when `REDIS_CLUSTER_NODES` is set): our queues are always given a client, not options.
+ */
+function fairShareOf(queue: Queue, config: Config): FairShare {
+  let fair = fairShares.get(queue);
+  if (!fair) {
+    const connection = queue.opts.connection as unknown as RedisClient;
+    if (typeof connection?.defineCommand !== 'function') {
+      throw new Error('enqueueAll: the queue must be created with a Redis client');
+    }
+    fair = createFairShare(connection, { prefix: config.redis.prefix });
+    fairShares.set(queue, fair);
+  }
+  return fair;
+}
+
+/**
+ * Queues every record, or none: chunks already added are removed again when a later one fails,
+ * so a batch is never half accepted. Each record gets its tenant's next fair-share position
+ * (records with a `priority` go to the tenant's express lane); the records of one call must
+ * belong to one tenant, as every caller's do.
+ */
+export async function enqueueAll(
+  queue: Queue,
+  config: Config,
+  records: JobRecord[],
+  requestId: string,
+): Promise<void> {
+  const tenant = records[0]?.tenant;
+  if (tenant === undefined) return;
+  if (records.some((record) => record.tenant !== tenant)) {
+    throw new Error('enqueueAll: records of more than one tenant');
+  }
+  const fair = fairShareOf(queue, config);
+  const priorities = await fair.reserve(
+    tenant,
+    records.map((record) => (record.priority > 0 ? 'express' : 'normal')),
+  );
+  const added: string[] = [];
+  try {
+    for (let i = 0; i < records.length; i += CHUNK) {
+      const chunk = records.slice(i, i + CHUNK);
+      await queue.addBulk(
+        chunk.map((record, j) => ({
+          name: 'generate-images' as const,
+          data: {
+            jobId: record.id,
+            tenant: record.tenant,
+            requestId,
+          } satisfies GenerateImagesPayload,
+          opts: generationJobOptions(config, record, priorities[i + j]!),
+        })),
+      );
+      added.push(...chunk.map((record) => record.id));
+    }
+  } catch (error) {
+    await Promise.allSettled(added.map((id) => queue.remove(id)));
+    throw error;
+  }
+}

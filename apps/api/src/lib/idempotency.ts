@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { badRequest, conflict, type RedisClient, redisKeys } from '@imagen-queue/shared';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export const IDEMPOTENCY_KEY_MAX = 255;
+
+interface Stored {
+  fingerprint: string;
+  state: 'pending' | 'done';
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export interface IdempotencyOptions {
+  redis: RedisClient;
+  prefix: string;
+  ttlSeconds: number;
+}
+
+/**
+ * Stripe's `Idempotency-Key`: the first answer is stored and replayed for the key's lifetime;
+ * the same key with another body is 409, and so is a second request while the first is still
+ * running (the `SET NX` decides which one runs). A request that fails leaves no key behind, so
+ * it can be retried. The stored answer is the response itself, so a replay does not depend on
+ * the job still being in BullMQ or Redis.
+ */
+export async function idempotent<T>(
+  options: IdempotencyOptions,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  run: () => Promise<{ status: number; headers?: Record<string, string>; body: T }>,
+): Promise<void> {
+  const header = request.headers['idempotency-key'];
+  const answer = (result: { status: number; headers?: Record<string, string>; body: unknown }) => {
+    reply
+      .code(result.status)
+      .headers(result.headers ?? {})
+      .send(result.body);
+  };
+  if (header === undefined) return answer(await run());
+  const key = Array.isArray(header) ? header[0]! : header;
+  if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX) {
+    throw badRequest(`Idempotency-Key must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`, [
+      {
+        path: '/headers/idempotency-key',
+        message: `must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`,
+      },
+    ]);
+  }
+  const redisKey = redisKeys(options.prefix).idempotency(
+    request.tenant,
+    `${request.routeOptions.url}:${key}`,
+  );
+  const fingerprint = createHash('sha256')
+    .update(request.method)
+    .update('\0')
+    .update(request.url)
+    .update('\0')
+    .update(JSON.stringify(request.body ?? null))
+    .digest('base64url');
+  const pending: Stored = { fingerprint, state: 'pending' };
+  const claimed = await options.redis.set(
+    redisKey,
+    JSON.stringify(pending),
+    'EX',
+    options.ttlSeconds,
+    'NX',
+  );
+  if (!claimed) {
+    const stored = JSON.parse((await options.redis.get(redisKey)) ?? 'null') as Stored | null;
+    if (!stored) return idempotent(options, request, reply, run);
+    if (stored.fingerprint !== fingerprint) {
+      throw conflict('this Idempotency-Key was used with a different request body');
+    }
+    if (stored.state === 'pending') {
+      throw conflict('a request with this Idempotency-Key is still being processed; retry shortly');
+    }
+    reply.header('idempotent-replayed', 'true');
+    return answer({ status: stored.status!, headers: stored.headers, body: stored.body });
+  }
+  let result: Awaited<ReturnType<typeof run>>;
+  try {
+    result = await run();
+  } catch (error) {
+    await options.redis.del(redisKey).catch(() => {});
+    throw error;
+  }
+  const done: Stored = { ...pending, state: 'done', ...result };
+  await options.redis.set(redisKey, JSON.stringify(done), 'EX', options.ttlSeconds);
+  return answer(result);
+}

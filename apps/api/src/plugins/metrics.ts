@@ -1,0 +1,52 @@
+import { createMetrics, type Metrics, QUEUES } from '@imagen-queue/shared';
+import fp from 'fastify-plugin';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics;
+  }
+}
+
+/**
+ * Prometheus metrics of the API process on `GET /metrics` (unauthenticated, like `/healthz`:
+ * keep it off the public listener). Every request is timed by its route pattern
+ * (`/v1/jobs/:id`), never its raw URL, so label cardinality stays bounded.
+ */
+export default fp(
+  async (fastify) => {
+    const metrics = createMetrics();
+    fastify.decorate('metrics', metrics);
+    const generation = fastify.queues.generation;
+    metrics.watchQueue(QUEUES.generation, () => generation.getJobCounts());
+
+    fastify.addHook('onResponse', async (request, reply) => {
+      metrics.httpRequestDuration.observe(
+        {
+          method: request.method,
+          route: request.routeOptions.url ?? 'unmatched',
+          status: String(reply.statusCode),
+        },
+        reply.elapsedTime / 1000,
+      );
+    });
+
+    fastify.get(
+      '/metrics',
+      {
+        schema: {
+          response: {
+            200: {
+              description: 'Prometheus text exposition format',
+              content: { 'text/plain': { schema: { type: 'string' } } },
+            },
+          },
+        },
+      },
+      async (_request, reply) => {
+        const body = await metrics.registry.metrics();
+        return reply.type(metrics.registry.contentType).send(body);
+      },
+    );
+  },
+  { name: 'metrics', dependencies: ['queues'] },
+);

@@ -1,0 +1,35 @@
+import {
+  createWebhookDispatcher,
+  createWebhookSecrets,
+  type WebhookDispatcher,
+  type WebhookSecrets,
+} from '@imagen-queue/shared';
+import fp from 'fastify-plugin';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Turns a terminal transition the API applied (a cancel) into webhook events. */
+    webhooks: WebhookDispatcher;
+    webhookSecrets: WebhookSecrets;
+  }
+}
+
+export default fp(
+  async (fastify) => {
+    const { config } = fastify;
+    const dispatcher = createWebhookDispatcher({
+      connection: fastify.redis,
+      prefix: config.redis.prefix,
+      retryScheduleMs: config.webhooks.retryScheduleMs,
+      retentionSeconds: config.worker.retentionSeconds,
+      onError: (error) => fastify.log.warn({ err: error }, 'webhook queue error'),
+    });
+    fastify.decorate('webhooks', dispatcher);
+    fastify.decorate(
+      'webhookSecrets',
+      createWebhookSecrets(fastify.redis, { prefix: config.redis.prefix }),
+    );
+    fastify.addHook('onClose', async () => dispatcher.close());
+  },
+  { name: 'webhooks', dependencies: ['config', 'redis', 'queues'] },
+);

@@ -1,0 +1,180 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  Batch,
+  type BatchRecord,
+  conflict,
+  Job,
+  type JobRecord,
+  newId,
+  notFound,
+  toBatchView,
+  toJobView,
+} from '@imagen-queue/shared';
+import Type from 'typebox';
+import { cancelJobs } from '../../lib/cancel.ts';
+import { enqueueAll } from '../../lib/enqueue.ts';
+import { idempotent } from '../../lib/idempotency.ts';
+import { registerNdjsonParser } from '../../lib/ndjson.ts';
+import { checkMetadata, checkWebhookUrl, resolveParams } from '../../lib/submission.ts';
+import { IdempotencyHeaders } from '../jobs/schemas.ts';
+import {
+  BATCH_MAX_JOBS,
+  BatchJobsQuery,
+  BatchParams,
+  BatchSubmission,
+  NdjsonQuery,
+} from './schemas.ts';
+
+/** How many list entries one page may read past while looking for a `status` match. */
+const SCAN_PER_PAGE = 5000;
+
+const batches: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { config } = fastify;
+  const idempotency = {
+    redis: fastify.redis,
+    prefix: config.redis.prefix,
+    ttlSeconds: config.idempotency.ttlSeconds,
+  };
+  registerNdjsonParser(fastify, BATCH_MAX_JOBS);
+  const load = async (tenant: string, id: string): Promise<BatchRecord> => {
+    const record = await fastify.batchStore.get(tenant, id);
+    if (!record) throw notFound('batch');
+    return record;
+  };
+  const loadJobs = async (tenant: string, ids: string[]): Promise<JobRecord[]> =>
+    (await Promise.all(ids.map((id) => fastify.jobStore.get(tenant, id)))).filter(
+      (job): job is JobRecord => job !== null,
+    );
+
+  fastify.post(
+    '/v1/batches',
+    {
+      schema: {
+        description:
+          'Submits up to 10,000 jobs at once. The body is JSON as below, or `application/x-ndjson`: ' +
+          'one generation-parameters object a line (then `webhook_url` goes in the query string). ' +
+          'Every line is validated before anything is queued; one bad line is a 400 naming it.',
+        body: BatchSubmission,
+        querystring: NdjsonQuery,
+        headers: IdempotencyHeaders,
+        response: { 202: Batch },
+      },
+    },
+    (request, reply) =>
+      idempotent(idempotency, request, reply, async () => {
+        const { jobs, defaults = {}, webhook_url, metadata = {} } = request.body;
+        checkMetadata(metadata);
+        checkWebhookUrl(webhook_url, config.webhooks.allowPrivateNetworks);
+        // Every line is checked before anything is written or queued.
+        const params = jobs.map((job, i) => resolveParams({ ...defaults, ...job }, `/jobs/${i}`));
+        const batchId = newId('bat');
+        const { batch, jobs: records } = await fastify.batchStore.create({
+          id: batchId,
+          tenant: request.tenant,
+          metadata,
+          webhookUrl: webhook_url ?? null,
+          jobs: params.map((request_) => ({
+            id: newId('job'),
+            tenant: request.tenant,
+            batchId,
+            request: request_,
+            metadata: {},
+            webhookUrl: null,
+            priority: 0,
+          })),
+        });
+        try {
+          await enqueueAll(fastify.queues.generation, config, records, request.id);
+        } catch (error) {
+          await fastify.batchStore
+            .remove(
+              request.tenant,
+              batchId,
+              records.map((r) => r.id),
+            )
+            .catch(() => {});
+          throw error;
+        }
+        request.log.info(
+          { batchId, tenant: request.tenant, jobs: records.length },
+          'batch accepted',
+        );
+        return {
+          status: 202,
+          headers: { location: `/v1/batches/${batchId}` },
+          body: toBatchView(batch),
+        };
+      }),
+  );
+
+  fastify.get(
+    '/v1/batches/:id',
+    { schema: { params: BatchParams, response: { 200: Batch } } },
+    async (request) => toBatchView(await load(request.tenant, request.params.id)),
+  );
+
+  fastify.get(
+    '/v1/batches/:id/jobs',
+    {
+      schema: {
+        params: BatchParams,
+        querystring: BatchJobsQuery,
+        response: {
+          200: Type.Object({
+            data: Type.Array(Job),
+            next_cursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { tenant } = request;
+      const batch = await load(tenant, request.params.id);
+      const { status, limit = 100 } = request.query;
+      let position = Number(request.query.cursor ?? 0);
+      const found: JobRecord[] = [];
+      const scanEnd = position + (status ? SCAN_PER_PAGE : limit);
+      while (found.length < limit && position < batch.counts.total && position < scanEnd) {
+        const count = Math.min(status ? 500 : limit - found.length, scanEnd - position);
+        const ids = await fastify.batchStore.jobIds(tenant, batch.id, position, count);
+        if (ids.length === 0) break;
+        let taken = 0;
+        for (const job of await loadJobs(tenant, ids)) {
+          taken = ids.indexOf(job.id) + 1;
+          if (!status || job.status === status) found.push(job);
+          if (found.length === limit) break;
+        }
+        position += found.length === limit ? taken : ids.length;
+      }
+      return {
+        data: await Promise.all(found.map((job) => toJobView(job, fastify.storage))),
+        next_cursor: position < batch.counts.total ? String(position) : null,
+      };
+    },
+  );
+
+  fastify.post(
+    '/v1/batches/:id/cancel',
+    { schema: { params: BatchParams, response: { 200: Batch } } },
+    async (request) => {
+      const { tenant } = request;
+      const batch = await load(tenant, request.params.id);
+      if (batch.status === 'completed' || batch.status === 'canceled') {
+        throw conflict(`the batch is already ${batch.status}; there is nothing left to cancel`);
+      }
+      await fastify.batchStore.markCancelRequested(tenant, batch.id);
+      let canceled = 0;
+      for (let start = 0; start < batch.counts.total; start += 500) {
+        const ids = await fastify.batchStore.jobIds(tenant, batch.id, start, 500);
+        const open = (await loadJobs(tenant, ids)).filter(
+          (job) => job.status === 'queued' || job.status === 'running',
+        );
+        canceled += (await cancelJobs(fastify, open, fastify.onJobFinished)).length;
+      }
+      request.log.info({ batchId: batch.id, tenant, canceled }, 'batch canceled');
+      return toBatchView(await load(tenant, batch.id));
+    },
+  );
+};
+
+export default batches;

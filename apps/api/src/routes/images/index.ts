@@ -1,0 +1,123 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  GenerationFields,
+  Job,
+  type JobRecord,
+  ProblemError,
+  TERMINAL_STATUSES,
+  toJobView,
+} from '@imagen-queue/shared';
+import Type from 'typebox';
+import { createJob } from '../../lib/create-job.ts';
+import { followStream, streamTail } from '../../lib/event-stream.ts';
+import { resolveParams } from '../../lib/submission.ts';
+
+const DEFAULT_WAIT_S = 60;
+const MAX_WAIT_S = 600;
+
+const SeedRequest = Type.Object(GenerationFields, { additionalProperties: false });
+const SeedResponse = Type.Object({
+  created: Type.Integer({ description: 'Unix seconds' }),
+  data: Type.Array(
+    Type.Object({
+      url: Type.String({ description: 'Presigned GET of the stored image' }),
+      mime_type: Type.String(),
+      prompt: Type.String({ description: 'The prompt the image was made from (enhanced or not)' }),
+    }),
+  ),
+});
+const PreferHeaders = Type.Object({
+  prefer: Type.Optional(
+    Type.String({ description: '`wait=N`: seconds to wait for the images (default 60, max 600)' }),
+  ),
+});
+
+/** `Prefer: wait=N` (RFC 7240), clamped; anything else in the header is ignored. */
+export function preferredWaitSeconds(header: string | undefined): number {
+  const match = /(?:^|[,;\s])wait\s*=\s*(\d+)/i.exec(header ?? '');
+  if (!match) return DEFAULT_WAIT_S;
+  return Math.min(MAX_WAIT_S, Number(match[1]));
+}
+
+/** A finished job that has no images, said the way an HTTP client of the provider expects. */
+function jobProblem(job: JobRecord): ProblemError {
+  const code = job.error?.code ?? job.status;
+  const detail = `job ${job.id} ${job.status}: ${job.error?.message ?? code}`;
+  if (job.status === 'canceled') return new ProblemError(409, 'Conflict', detail);
+  if (code === 'content_filtered' || code === 'invalid_request') {
+    return new ProblemError(422, 'Unprocessable Content', detail, {
+      errors: [{ path: '/prompt', message: job.error?.message ?? code }],
+    });
+  }
+  return new ProblemError(502, 'Bad Gateway', detail);
+}
+
+/**
+ * The provider's own endpoint, queued: a client written for `POST /v1/images/generations` can
+ * point here and gain retries, rate-limit handling and S3 storage. It answers the provider's
+ * shape when the job finishes within `Prefer: wait=N` seconds, else 202 with the job to poll.
+ */
+const images: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.post(
+    '/v1/images/generations',
+    {
+      schema: {
+        body: SeedRequest,
+        headers: PreferHeaders,
+        response: { 200: SeedResponse, 202: Job },
+      },
+    },
+    async (request, reply) => {
+      const params = resolveParams(request.body);
+      const wait = preferredWaitSeconds(request.headers.prefer);
+      let job = await createJob(fastify, {
+        tenant: request.tenant,
+        request: params,
+        metadata: {},
+        webhookUrl: null,
+        priority: 0,
+        requestId: request.id,
+      });
+      const stream = fastify.jobStore.keys.jobEvents(job.tenant, job.id);
+      const from = await streamTail(fastify.redis, stream);
+      const done = new AbortController();
+      const stop = () => done.abort();
+      const timer = setTimeout(stop, wait * 1000);
+      request.raw.on('close', stop);
+      try {
+        job = (await fastify.jobStore.get(job.tenant, job.id)) ?? job;
+        if (!TERMINAL_STATUSES.includes(job.status)) {
+          for await (const entries of followStream(fastify.redis, stream, from, done.signal)) {
+            if (entries.some((entry) => TERMINAL_STATUSES.includes(entry.fields.status as never))) {
+              break;
+            }
+          }
+          job = (await fastify.jobStore.get(job.tenant, job.id)) ?? job;
+        }
+      } finally {
+        clearTimeout(timer);
+        request.raw.off('close', stop);
+      }
+      const view = await toJobView(job, fastify.storage);
+      if (!TERMINAL_STATUSES.includes(job.status)) {
+        return reply
+          .code(202)
+          .header('location', `/v1/jobs/${job.id}`)
+          .header('preference-applied', `wait=${wait}`)
+          .send(view);
+      }
+      if (job.status !== 'succeeded' || !view.result) throw jobProblem(job);
+      const prompt = view.result.enhanced_prompt ?? job.request.prompt;
+      return reply.code(200).send({
+        created: Math.floor(Date.parse(job.finishedAt ?? job.createdAt) / 1000),
+        data: view.result.images.map((image) => ({
+          url: image.url,
+          mime_type: image.mime_type,
+          prompt,
+        })),
+      });
+    },
+  );
+};
+
+export default images;

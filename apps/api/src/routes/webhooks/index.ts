@@ -1,0 +1,110 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { notFound, toWebhookEventView, WebhookEventView } from '@imagen-queue/shared';
+import {
+  BatchParams,
+  DeliveryLog,
+  DeliveryLogQuery,
+  EventParams,
+  JobParams,
+  WebhookSecret,
+} from './schemas.ts';
+
+/** The signing secret, its rotation, and the delivery log of every event. */
+const webhooks: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { webhooks: dispatcher, webhookSecrets } = fastify;
+
+  const eventViews = async (tenant: string, ids: string[]) => {
+    const views = await Promise.all(
+      ids.map(async (id) => {
+        const event = await dispatcher.events.get(tenant, id);
+        return event
+          ? toWebhookEventView(event, await dispatcher.events.attempts(tenant, id))
+          : null;
+      }),
+    );
+    return views.filter((view) => view !== null);
+  };
+
+  fastify.get(
+    '/v1/webhooks/secret',
+    { schema: { response: { 200: WebhookSecret } } },
+    async (request) => ({ key: await webhookSecrets.current(request.tenant) }),
+  );
+
+  fastify.post(
+    '/v1/webhooks/secret/rotate',
+    { schema: { response: { 200: WebhookSecret } } },
+    async (request) => {
+      const key = await webhookSecrets.rotate(request.tenant);
+      request.log.info({ tenant: request.tenant }, 'webhook secret rotated');
+      return { key };
+    },
+  );
+
+  fastify.get(
+    '/v1/jobs/:id/webhooks',
+    {
+      schema: { params: JobParams, querystring: DeliveryLogQuery, response: { 200: DeliveryLog } },
+    },
+    async (request) => {
+      const { tenant } = request;
+      if (!(await fastify.jobStore.get(tenant, request.params.id))) throw notFound('job');
+      const start = Number(request.query.cursor ?? 0);
+      const limit = request.query.limit ?? 100;
+      const ids = await dispatcher.events.list(
+        tenant,
+        { jobId: request.params.id },
+        start,
+        limit + 1,
+      );
+      return {
+        data: await eventViews(tenant, ids.slice(0, limit)),
+        next_cursor: ids.length > limit ? String(start + limit) : null,
+      };
+    },
+  );
+
+  fastify.get(
+    '/v1/batches/:id/webhooks',
+    {
+      schema: {
+        params: BatchParams,
+        querystring: DeliveryLogQuery,
+        response: { 200: DeliveryLog },
+      },
+    },
+    async (request) => {
+      const { tenant } = request;
+      if (!(await fastify.batchStore.get(tenant, request.params.id))) throw notFound('batch');
+      const start = Number(request.query.cursor ?? 0);
+      const limit = request.query.limit ?? 100;
+      const ids = await dispatcher.events.list(
+        tenant,
+        { batchId: request.params.id },
+        start,
+        limit + 1,
+      );
+      return {
+        data: await eventViews(tenant, ids.slice(0, limit)),
+        next_cursor: ids.length > limit ? String(start + limit) : null,
+      };
+    },
+  );
+
+  fastify.post(
+    '/v1/webhooks/:event_id/redeliver',
+    { schema: { params: EventParams, response: { 202: WebhookEventView } } },
+    async (request, reply) => {
+      const { tenant } = request;
+      const { event_id: eventId } = request.params;
+      if (!(await dispatcher.redeliver(tenant, eventId))) throw notFound('webhook event');
+      const event = (await dispatcher.events.get(tenant, eventId))!;
+      request.log.info({ tenant, eventId }, 'webhook redelivery requested');
+      return reply
+        .code(202)
+        .send(toWebhookEventView(event, await dispatcher.events.attempts(tenant, eventId)));
+    },
+  );
+};
+
+export default webhooks;
