@@ -1,0 +1,72 @@
+import {
+  bullPrefix,
+  createFairShare,
+  createRedis,
+  fairPriority,
+  MAX_FAIR_POSITION,
+  QUEUES,
+} from '@imagen-queue/shared';
+import { Queue } from 'bullmq';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { testPrefix } from '../support/tracking.ts';
+
+const prefix = testPrefix();
+const redis = createRedis(
+  { url: inject('services').redisUrl, clusterNodes: null, prefix },
+  { name: 'fair-test', role: 'worker' },
+);
+const queue = new Queue(QUEUES.generation, { connection: redis, prefix: bullPrefix(prefix) });
+const fair = createFairShare(redis, { prefix });
+
+afterAll(async () => {
+  await queue.obliterate({ force: true });
+  await queue.close();
+  await redis.quit();
+});
+
+async function enqueue(tenant: string, priorities: number[]) {
+  await queue.addBulk(
+    priorities.map((priority, i) => ({
+      name: 'generate-images',
+      data: { tenant },
+      opts: { priority, jobId: `${tenant}-${priority}-${i}-${Math.random()}` },
+    })),
+  );
+}
+
+describe('fair share positions (start-time fair queuing on BullMQ priorities)', () => {
+  it('puts a newcomer at the clock, not behind a backlog; express jumps its own backlog', async () => {
+    const a = await fair.reserve('a', ['normal', 'normal', 'normal', 'normal']);
+    expect(a).toEqual([1, 2, 3, 4].map((p) => fairPriority(p, 'normal')));
+    await enqueue('a', a);
+
+    // Tenant b arrives after a's four jobs: it shares the first position, not the fifth.
+    expect(await fair.reserve('b', ['normal'])).toEqual([fairPriority(1, 'normal')]);
+
+    // A worker started a's second job: the clock is at position 2.
+    await fair.started(fairPriority(2, 'normal'));
+    expect(await fair.reserve('c', ['normal'])).toEqual([fairPriority(3, 'normal')]);
+    // A late retry of an earlier position does not wind the clock back.
+    await fair.started(fairPriority(1, 'normal'));
+    expect(await fair.reserve('d', ['normal'])).toEqual([fairPriority(3, 'normal')]);
+
+    // An express job of a's goes to the front of a's backlog, and a pays for it: its next
+    // normal job comes one place later than it would have.
+    expect(await fair.reserve('a', ['express', 'normal'])).toEqual([
+      fairPriority(3, 'express'),
+      fairPriority(5, 'normal'),
+    ]);
+    expect(await fair.reserve('a', ['normal'])).toEqual([fairPriority(7, 'normal')]);
+  });
+
+  it('restarts from position 1 once no job is waiting', async () => {
+    await queue.obliterate({ force: true });
+    expect(await fair.reserve('a', ['normal'])).toEqual([fairPriority(1, 'normal')]);
+  });
+
+  it('stays inside BullMQ priorities: past the last position, first come first served', () => {
+    expect(fairPriority(MAX_FAIR_POSITION, 'normal')).toBe(2 ** 21 - 1);
+    expect(fairPriority(MAX_FAIR_POSITION + 10, 'normal')).toBe(2 ** 21 - 1);
+    expect(fairPriority(1, 'express')).toBeLessThan(fairPriority(1, 'normal'));
+  });
+});
