@@ -1,0 +1,83 @@
+import { normalizeGeneration } from '@imagen-queue/shared';
+import { jobParams, stackEnv, startBenchApi } from '../lib/api.ts';
+import type { Figure } from '../lib/figure.ts';
+import { startBaseline, startEmulator, startWorker } from '../lib/processes.ts';
+import { benchQueue, drainRate } from '../lib/queues.ts';
+import { interleave, median, round } from '../lib/stats.ts';
+import { submitJobs } from '../lib/submit-jobs.ts';
+import { startWebhookReceiver } from '../lib/webhook-receiver.ts';
+
+const PREFIX = 'bench-pipeline';
+const BASELINE_PREFIX = 'bench-pipeline-baseline';
+
+export const pipeline: Figure = {
+  key: 'pipeline',
+  what: 'completed jobs/s, emulator at 0 ms, small images, full pipeline',
+  goal: 'ratio ≥ 0.8',
+  async run({ services, settings, log }) {
+    const { jobs, concurrency } = settings.pipeline;
+    const emulator = await startEmulator({
+      EMULATOR_LATENCY_MS: '0',
+      EMULATOR_SMALL_IMAGES: 'true',
+    });
+    const receiver = await startWebhookReceiver();
+    const ours = benchQueue(services.redisUrl, PREFIX);
+    const theirs = benchQueue(services.redisUrl, BASELINE_PREFIX);
+    // Both queues stay paused while a round's jobs go in; the clock runs from the resume.
+    await Promise.all([ours.pause(), theirs.pause()]);
+    const env = stackEnv(services, PREFIX, emulator.url, {
+      WORKER_CONCURRENCY: String(concurrency),
+    });
+    const api = await startBenchApi(env);
+    const processes = [
+      emulator,
+      api,
+      await startWorker(env),
+      await startBaseline('pipeline-baseline', 'bench/baselines/pipeline-worker.ts', {
+        ...services.env(BASELINE_PREFIX),
+        IMAGEN_BASE_URL: emulator.url,
+        WORKER_CONCURRENCY: String(concurrency),
+      }),
+    ];
+    const params = Array.from({ length: jobs }, (_, i) => jobParams(i));
+    const runOurs = async (count: number) => {
+      await submitJobs(api.client, params.slice(0, count), { webhook_url: receiver.url });
+      return drainRate(ours, count, 120_000);
+    };
+    const runBaseline = async (count: number) => {
+      await theirs.addBulk(
+        params.slice(0, count).map((p, i) => ({
+          name: 'generate-images',
+          data: normalizeGeneration(p),
+          opts: { jobId: `r${Date.now()}-${i}`, removeOnComplete: { count: 10_000 } },
+        })),
+      );
+      return drainRate(theirs, count, 120_000);
+    };
+    try {
+      // Warm-up (JIT, connection pools, the emulator's image cache), not counted.
+      await runOurs(Math.min(200, jobs));
+      await runBaseline(Math.min(200, jobs));
+      const rounds = await interleave(
+        settings.rounds,
+        () => runOurs(jobs),
+        () => runBaseline(jobs),
+      );
+      const jobsPerS = median(rounds.ours);
+      const baselineJobsPerS = median(rounds.baseline);
+      const ratio = jobsPerS / baselineJobsPerS;
+      log(`pipeline: ${Math.round(jobsPerS)} jobs/s vs ${Math.round(baselineJobsPerS)}`);
+      return {
+        values: {
+          jobs_per_s: round(jobsPerS, 0),
+          baseline_jobs_per_s: round(baselineJobsPerS, 0),
+          ratio: round(ratio),
+        },
+        goalMet: ratio >= 0.8,
+      };
+    } finally {
+      await Promise.all(processes.map((p) => p.stop()));
+      await Promise.all([ours.close(), theirs.close(), receiver.close()]);
+    }
+  },
+};

@@ -1,0 +1,63 @@
+import { jobParams, stackEnv, startBenchApi } from '../lib/api.ts';
+import { type Figure, NotMeasured } from '../lib/figure.ts';
+import { startEmulator, startWorker } from '../lib/processes.ts';
+import { startProviderProxy } from '../lib/provider-proxy.ts';
+import { percentile, round, waitUntil } from '../lib/stats.ts';
+import { submitJobs } from '../lib/submit-jobs.ts';
+import { startWebhookReceiver } from '../lib/webhook-receiver.ts';
+
+const PREFIX = 'bench-webhook';
+
+export const webhookLatency: Figure = {
+  key: 'webhook_latency',
+  what: 'provider answer → first webhook attempt received',
+  goal: 'p95 ≤ 50 ms',
+  async run({ services, settings, log }) {
+    const { jobs } = settings.webhook;
+    const emulator = await startEmulator({
+      EMULATOR_SMALL_IMAGES: 'true',
+      EMULATOR_LATENCY_MS: '200-400',
+    });
+    const proxy = await startProviderProxy(emulator.url);
+    const receiver = await startWebhookReceiver();
+    const env = stackEnv(services, PREFIX, proxy.url);
+    const api = await startBenchApi(env);
+    const worker = await startWorker(env);
+    try {
+      const params = Array.from({ length: jobs }, (_, i) => jobParams(i));
+      await submitJobs(api.client, params, { webhook_url: receiver.url });
+      const succeeded = () => receiver.received.filter((w) => w.body.type === 'job.succeeded');
+      await waitUntil(async () => proxy.answeredAt.size >= jobs, 120_000, 'every provider answer');
+      try {
+        await waitUntil(
+          async () => new Set(succeeded().map((w) => w.id)).size >= jobs,
+          30_000,
+          'webhooks',
+        );
+      } catch {
+        if (succeeded().length === 0)
+          throw new NotMeasured('no job.succeeded webhook arrived within 30 s');
+        throw new Error(`only ${succeeded().length} of ${jobs} webhooks arrived`);
+      }
+      // The first attempt of each event: the earliest arrival of each webhook-id.
+      const first = new Map<string, number>();
+      for (const hook of succeeded()) {
+        const prompt = hook.body.data?.request?.prompt;
+        const answered = prompt === undefined ? undefined : proxy.answeredAt.get(prompt);
+        if (answered === undefined) continue;
+        const latency = hook.receivedAt - answered;
+        first.set(hook.id, Math.min(first.get(hook.id) ?? latency, latency));
+      }
+      const latencies = [...first.values()];
+      const p50 = percentile(latencies, 50);
+      const p95 = percentile(latencies, 95);
+      log(
+        `webhook_latency: p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms over ${latencies.length} jobs`,
+      );
+      return { values: { p50_ms: round(p50, 1), p95_ms: round(p95, 1) }, goalMet: p95 <= 50 };
+    } finally {
+      await Promise.all([worker.stop(), api.stop()]);
+      await Promise.all([emulator.stop(), proxy.close(), receiver.close()]);
+    }
+  },
+};

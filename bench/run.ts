@@ -1,0 +1,77 @@
+// `pnpm bench`: every figure beside its baseline, measured in the same run on the same Redis.
+// BENCH_QUICK=1 shortens every figure (development only). BENCH_ONLY=submit,pipeline runs a subset.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fairness } from './figures/fairness.ts';
+import { ingest } from './figures/ingest.ts';
+import { memory } from './figures/memory.ts';
+import { pipeline } from './figures/pipeline.ts';
+import { rateLimit } from './figures/rate-limit.ts';
+import { status } from './figures/status.ts';
+import { submit } from './figures/submit.ts';
+import { webhookLatency } from './figures/webhook-latency.ts';
+import { type Figure, type FigureContext, NotMeasured } from './lib/figure.ts';
+import { ROOT, stopAll } from './lib/processes.ts';
+import { type FigureOutcome, toJson, toMarkdown } from './lib/report.ts';
+import { startServices } from './lib/services.ts';
+import { loadSettings } from './lib/settings.ts';
+
+const quick = process.env.BENCH_QUICK === '1';
+const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
+const settings = loadSettings(quick);
+const startedAt = new Date();
+const log = (message: string) =>
+  console.log(
+    `[${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s] ${message}`,
+  );
+
+async function measure(figure: Figure, ctx: FigureContext): Promise<FigureOutcome> {
+  const started = Date.now();
+  const base = { key: figure.key, what: figure.what, goal: figure.goal };
+  const seconds = () => Math.round((Date.now() - started) / 1000);
+  log(`${figure.key}: started`);
+  try {
+    const measured = await figure.run(ctx);
+    log(`${figure.key}: done in ${seconds()} s`);
+    return { ...base, measured: true, ...measured, seconds: seconds() };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    if (!(error instanceof NotMeasured)) console.error(error);
+    log(`${figure.key}: not measured: ${reason}`);
+    return { ...base, measured: false, reason, seconds: seconds() };
+  }
+}
+
+// rate_limit is long and light (a few requests a second): it runs beside the others.
+const background: Figure[] = [rateLimit];
+const foreground: Figure[] = [submit, ingest, status, pipeline, webhookLatency, memory, fairness];
+const selected = (figures: Figure[]) => figures.filter((f) => !only || only.includes(f.key));
+
+const services = await startServices();
+const ctx: FigureContext = { services, settings, log };
+let outcomes: FigureOutcome[] = [];
+try {
+  const backgroundRuns = selected(background).map((figure) => measure(figure, ctx));
+  for (const figure of selected(foreground)) outcomes.push(await measure(figure, ctx));
+  outcomes.push(...(await Promise.all(backgroundRuns)));
+} finally {
+  await stopAll();
+  await services.stop();
+}
+const order = [...foreground, ...background].map((f) => f.key);
+outcomes = outcomes.sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key));
+
+const dir = resolve(ROOT, 'bench/results');
+mkdirSync(dir, { recursive: true });
+const markdown = toMarkdown(outcomes, quick, startedAt);
+writeFileSync(
+  resolve(dir, 'latest.json'),
+  `${JSON.stringify(toJson(outcomes, quick, startedAt), null, 2)}\n`,
+);
+writeFileSync(resolve(dir, 'latest.md'), markdown);
+console.log(`\n${markdown}`);
+console.log(
+  `written: bench/results/latest.json, bench/results/latest.md (${Math.round((Date.now() - startedAt.getTime()) / 1000)} s)`,
+);
+// Non-zero only when something could not be measured; a missed goal is a result, not an error.
+process.exitCode = outcomes.some((o) => !o.measured) ? 1 : 0;
