@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisClient } from '@imagen-queue/shared';
@@ -14,25 +15,33 @@ export interface LimiterOptions {
   ceilingPerMin: number | null;
   /** @defaultValue 6 calls per minute */
   floorPerMin?: number;
+  /** The provider's quota window; every rate above is per this window. @defaultValue 60000 */
+  windowMs?: number;
 }
+
+/** How the provider answered a call: `limited` for a 429, `ok` for anything it counted. */
+export type ProviderOutcome = 'ok' | 'limited';
 
 /**
  * The provider's quota is shared by every worker process, and Google's 429s usually carry no
- * Retry-After, so the pace is kept in Redis: each call reserves a send slot (`acquire`), and
- * each answer adjusts the rate (`record`): down to the measured limit on a 429, slowly up
- * otherwise, so the fleet settles just under the provider's real limit.
+ * Retry-After, so the pace is kept in Redis. `acquire` waits for a send slot and returns the
+ * function that reports how the provider answered that call: a 429 teaches the limiter the
+ * provider's real limit (what it accepted in the last minute), anything else probes up slowly,
+ * so the fleet settles just under the limit with few 429s.
  */
 export interface ProviderLimiter {
-  acquire(signal?: AbortSignal): Promise<void>;
-  record(outcome: 'ok' | 'limited'): Promise<void>;
+  acquire(signal?: AbortSignal): Promise<(outcome: ProviderOutcome) => Promise<void>>;
   /** The current rate, calls per minute (for metrics). */
   currentRate(): Promise<number>;
 }
 
 interface LimiterCommands {
-  iqLimiterAcquire(key: string, now: string, initial: string): Promise<[number, string]>;
+  iqLimiterAcquire(...args: string[]): Promise<number>;
   iqLimiterFeedback(...args: string[]): Promise<string>;
 }
+
+/** A waiter re-asks at least this often, so a rate raised meanwhile is noticed. */
+const MAX_WAIT_MS = 1000;
 
 export function createProviderLimiter(
   redis: RedisClient,
@@ -40,34 +49,44 @@ export function createProviderLimiter(
 ): ProviderLimiter {
   const client = redis as Redis;
   if (!('iqLimiterAcquire' in client)) {
-    client.defineCommand('iqLimiterAcquire', { numberOfKeys: 1, lua: ACQUIRE });
+    client.defineCommand('iqLimiterAcquire', { numberOfKeys: 2, lua: ACQUIRE });
     client.defineCommand('iqLimiterFeedback', { numberOfKeys: 2, lua: FEEDBACK });
   }
   const commands = client as unknown as LimiterCommands;
   // One hash tag for the limiter's keys: its scripts touch them together.
   const stateKey = `${options.prefix}:{limiter}:provider`;
-  const okPrefix = `${options.prefix}:{limiter}:provider:ok:`;
+  const windowKey = `${options.prefix}:{limiter}:provider:window`;
   const initial = String(options.initialPerMin);
+  const windowMs = String(options.windowMs ?? 60_000);
   return {
     async acquire(signal) {
+      const token = `${Date.now()}-${randomBytes(6).toString('hex')}`;
       for (;;) {
-        const [wait, cut] = await commands.iqLimiterAcquire(stateKey, String(Date.now()), initial);
-        if (wait <= 0) return;
-        await sleep(wait, undefined, signal ? { signal } : {});
-        // A 429 while we slept cut the rate: our slot was booked at the old pace.
-        if (((await client.hget(stateKey, 'last_cut')) ?? '0') === cut) return;
+        signal?.throwIfAborted();
+        const wait = await commands.iqLimiterAcquire(
+          stateKey,
+          windowKey,
+          String(Date.now()),
+          initial,
+          token,
+          windowMs,
+        );
+        if (wait <= 0) break;
+        await sleep(Math.min(wait, MAX_WAIT_MS), undefined, signal ? { signal } : {});
       }
-    },
-    async record(outcome) {
-      await commands.iqLimiterFeedback(
-        stateKey,
-        okPrefix,
-        String(Date.now()),
-        outcome,
-        initial,
-        String(options.ceilingPerMin ?? 0),
-        String(options.floorPerMin ?? 6),
-      );
+      return async (outcome) => {
+        await commands.iqLimiterFeedback(
+          stateKey,
+          windowKey,
+          String(Date.now()),
+          outcome,
+          token,
+          initial,
+          String(options.ceilingPerMin ?? 0),
+          String(options.floorPerMin ?? 6),
+          windowMs,
+        );
+      };
     },
     async currentRate() {
       return Number((await client.hget(stateKey, 'rate')) ?? options.initialPerMin);

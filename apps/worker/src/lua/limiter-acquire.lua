@@ -1,14 +1,32 @@
--- Shared provider limiter, one slot per call (GCRA): every worker of the fleet reserves the
--- next free send time, so together they never exceed `rate` calls per minute.
--- KEYS: state hash. ARGV: now ms, initial rate per minute.
--- Returns { ms the caller must wait before calling, the time of the last rate cut }.
+-- Shared provider limiter: one send slot per call for the whole fleet. Two rules together:
+--  * a mirror of the provider's rolling window: at most `rate` calls sent in the last window
+--    (a 429'd call is taken back out: the provider did not count it);
+--  * GCRA pacing at `rate` per window, so the window is spread out rather than sent in a volley.
+-- KEYS: state hash, window (sorted set: token → send time). ARGV: now ms, initial rate, token,
+-- window ms (60000: rates are per minute).
+-- Returns 0 and records the call when it may go now, else the ms to wait before asking again.
 local now = tonumber(ARGV[1])
-local state = redis.call('HMGET', KEYS[1], 'rate', 'tat', 'last_cut')
+-- Our send times are stamped before the request travels: the provider stamps it later, so a
+-- call leaves our mirror of its window a little after it leaves the provider's.
+local span = tonumber(ARGV[4]) * 1.02
+local state = redis.call('HMGET', KEYS[1], 'rate', 'tat')
 local rate = tonumber(state[1]) or tonumber(ARGV[2])
-local interval = 60000 / rate
+local interval = span / rate
 local tat = math.max(tonumber(state[2]) or now, now)
--- One call's worth of burst: an idle fleet may send at once, but not a volley.
 local wait = math.max(0, tat - interval - now)
+
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - span)
+local sent = redis.call('ZCARD', KEYS[2])
+local allowed = math.max(1, math.floor(rate))
+if sent >= allowed then
+  -- The window is full: the next slot frees when the entry that makes it full leaves it.
+  local entry = redis.call('ZRANGE', KEYS[2], sent - allowed, sent - allowed, 'WITHSCORES')
+  wait = math.max(wait, tonumber(entry[2]) + span - now + 1)
+end
+if wait > 0 then return math.ceil(wait) end
+
+redis.call('ZADD', KEYS[2], now, ARGV[3])
 redis.call('HSET', KEYS[1], 'rate', rate, 'tat', tat + interval)
 redis.call('PEXPIRE', KEYS[1], 3600000)
-return {math.ceil(wait), state[3] or '0'}
+redis.call('PEXPIRE', KEYS[2], 2 * span)
+return 0

@@ -89,9 +89,10 @@ function setup(generate: ImagenClient['generate'], storageFailures = 0) {
   };
   const limiterEvents: string[] = [];
   const limiter: ProviderLimiter = {
-    async acquire() {},
-    async record(outcome) {
-      limiterEvents.push(outcome);
+    async acquire() {
+      return async (outcome) => {
+        limiterEvents.push(outcome);
+      };
     },
     async currentRate() {
       return 60;

@@ -124,21 +124,20 @@ export async function generateImages(
 }
 
 async function generate(job: JobRecord, ctx: ProcessorContext): Promise<GenerationResult> {
-  await ctx.limiter.acquire(ctx.signal);
+  const answered = await ctx.limiter.acquire(ctx.signal);
   const model = job.request.model;
   const timer = ctx.metrics?.providerLatency.startTimer({ model });
   try {
     const result = await ctx.imagen.generate(job.request, { signal: ctx.signal });
     timer?.({ outcome: 'ok' });
-    await ctx.limiter.record('ok');
+    await answered('ok');
     return result;
   } catch (error) {
     timer?.({ outcome: error instanceof ProviderError ? error.code : 'error' });
-    if (error instanceof ProviderError && error.code === 'rate_limited') {
-      ctx.metrics?.providerRateLimited.inc({ model });
-      await ctx.limiter.record('limited');
-    } else if (error instanceof ProviderError && error.status !== null && error.status < 500)
-      await ctx.limiter.record('ok');
+    const limited = error instanceof ProviderError && error.code === 'rate_limited';
+    if (limited) ctx.metrics?.providerRateLimited.inc({ model });
+    // Every answer but a 429 counted against the provider's quota, a 5xx or a timeout too.
+    await answered(limited ? 'limited' : 'ok');
     throw error;
   }
 }
