@@ -41,6 +41,8 @@ export interface TransitionChange {
   countAttempt?: boolean;
   /** Take back the attempt just counted: a 429 does not use one of the job's attempts. */
   uncountAttempt?: boolean;
+  /** The job's batch, when the caller has read the record already (saves a round trip). */
+  batchId?: string | null;
 }
 
 export interface JobStore {
@@ -117,7 +119,10 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
       if (change.result !== undefined) fields.result = JSON.stringify(change.result);
       if (change.error !== undefined) fields.error = JSON.stringify(change.error);
       fields.finished_at = terminal ? now : '';
-      const [batchId] = await client.hmget(keys.job(tenant, id), 'batch_id');
+      const batchId =
+        change.batchId !== undefined
+          ? change.batchId
+          : (await client.hmget(keys.job(tenant, id), 'batch_id'))[0];
       const [applied, terminalCount, batchCompletion] = await transitionCommand.iqTransition(
         keys.job(tenant, id),
         keys.jobEvents(tenant, id),

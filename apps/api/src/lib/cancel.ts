@@ -21,6 +21,7 @@ export async function cancelJobs(
         from: ['queued', 'running'],
         to: 'canceled',
         error: { code: 'canceled', message: 'canceled by the client', retryable: false },
+        batchId: job.batchId,
       });
       if (!outcome.applied) return;
       canceled.push({ ...job, status: 'canceled' });

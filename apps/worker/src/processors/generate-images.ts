@@ -80,11 +80,14 @@ export async function generateImages(
     to: 'running',
     startedAt: job.startedAt ?? new Date().toISOString(),
     countAttempt: true,
+    batchId: job.batchId,
   });
   if (!started.applied) return;
 
   try {
-    const generated = (await ctx.spool.load(tenant, jobId)) ?? (await generate(job, ctx));
+    // Only an earlier attempt can have left images in the spool.
+    const spooled = job.attempts > 0 ? await ctx.spool.load(tenant, jobId) : null;
+    const generated = spooled ?? (await generate(job, ctx));
     let images: Awaited<ReturnType<typeof uploadImages>>;
     try {
       images = await uploadImages(
@@ -108,8 +111,9 @@ export async function generateImages(
       to: 'succeeded',
       result: { images, enhanced_prompt: generated.enhancedPrompt, filtered: generated.filtered },
       error: null,
+      batchId: job.batchId,
     });
-    await ctx.spool.clear(tenant, jobId);
+    if (spooled) await ctx.spool.clear(tenant, jobId);
     ctx.log.info({ images: images.length, filtered: generated.filtered }, 'job succeeded');
     if (finished.applied) ctx.metrics?.jobsFinished.inc({ outcome: 'succeeded', code: '' });
     if (finished.applied)
@@ -160,11 +164,17 @@ async function handleFailure(
       to: 'queued',
       error: failure,
       uncountAttempt: true,
+      batchId: job.batchId,
     });
     throw new RateLimited(error.retryAfterMs);
   }
   if (failure.retryable && !ctx.finalAttempt) {
-    await ctx.store.transition(tenant, id, { from: ['running'], to: 'queued', error: failure });
+    await ctx.store.transition(tenant, id, {
+      from: ['running'],
+      to: 'queued',
+      error: failure,
+      batchId: job.batchId,
+    });
     ctx.log.warn({ err: error, code: failure.code }, 'attempt failed; will retry');
     throw error;
   }
@@ -172,6 +182,7 @@ async function handleFailure(
     from: ['running'],
     to: 'failed',
     error: failure,
+    batchId: job.batchId,
   });
   ctx.log.warn({ err: error, code: failure.code }, 'job failed');
   if (failed.applied) ctx.metrics?.jobsFinished.inc({ outcome: 'failed', code: failure.code });
