@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACME_KEY, build, GLOBEX_KEY } from '../support/build-app.ts';
+import { ACME_KEY, build, GLOBEX_KEY, routeList } from '../support/build-app.ts';
 import { testPrefix } from '../support/tracking.ts';
 
 type App = Awaited<ReturnType<typeof build>>;
@@ -264,5 +264,25 @@ describe('GET /v1/batches/{id} is O(1) in the batch size', () => {
     const forLarge = await commands(large);
     expect(forSmall.length).toBeGreaterThan(0);
     expect(forLarge).toEqual(forSmall);
+  });
+});
+
+describe('auth', () => {
+  it('every /v1 route answers 401 problem+json without a valid key, naming the header', async () => {
+    const routes = routeList(app).filter((route) => route.split(' ')[1]!.startsWith('/v1/'));
+    expect(routes.length).toBeGreaterThan(10);
+    for (const route of routes) {
+      const [method, path] = route.split(' ') as [string, string];
+      const url = path
+        .replace(':id', 'job_00000000000000000000000000')
+        .replace(':event_id', 'evt_x');
+      for (const headers of [{}, { authorization: 'Bearer wrong-key-0000' }]) {
+        const response = await app.inject({ method: method as 'GET', url, headers });
+        expect(response.statusCode, route).toBe(401);
+        expect(response.headers['content-type'], route).toContain('application/problem+json');
+        expect(response.headers['www-authenticate']).toBe('Bearer');
+        expect(response.json().detail).toContain('Authorization');
+      }
+    }
   });
 });
