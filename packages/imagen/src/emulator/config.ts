@@ -21,7 +21,7 @@ export const EmulatorConfigSchema = Type.Object(
     smallImages: Type.Boolean(),
     /** Shape of AI/ML API answers: `data[]` or `output.choices[]`. */
     responseShape: Type.Enum(['data', 'output']),
-    /** The only key accepted; null: any non-empty key. */
+    /** The only key accepted; null accepts every non-empty key. */
     apiKey: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
     /** Test knob: answer every generation with this status (an error body of the provider's). */
     forceStatus: Type.Union([Type.Integer({ minimum: 400, maximum: 599 }), Type.Null()]),

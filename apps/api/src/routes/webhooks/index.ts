@@ -41,6 +41,21 @@ const webhooks: FastifyPluginAsyncTypebox = async (fastify) => {
     },
   );
 
+  /** One page of a job's or batch's delivery log; the cursor is an offset into its events. */
+  const logPage = async (
+    tenant: string,
+    subject: Parameters<typeof dispatcher.events.list>[1],
+    query: { cursor?: string; limit?: number },
+  ) => {
+    const start = Number(query.cursor ?? 0);
+    const limit = query.limit ?? 100;
+    const ids = await dispatcher.events.list(tenant, subject, start, limit + 1);
+    return {
+      data: await eventViews(tenant, ids.slice(0, limit)),
+      next_cursor: ids.length > limit ? String(start + limit) : null,
+    };
+  };
+
   fastify.get(
     '/v1/jobs/:id/webhooks',
     {
@@ -49,18 +64,7 @@ const webhooks: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request) => {
       const { tenant } = request;
       if (!(await fastify.jobStore.get(tenant, request.params.id))) throw notFound('job');
-      const start = Number(request.query.cursor ?? 0);
-      const limit = request.query.limit ?? 100;
-      const ids = await dispatcher.events.list(
-        tenant,
-        { jobId: request.params.id },
-        start,
-        limit + 1,
-      );
-      return {
-        data: await eventViews(tenant, ids.slice(0, limit)),
-        next_cursor: ids.length > limit ? String(start + limit) : null,
-      };
+      return logPage(tenant, { jobId: request.params.id }, request.query);
     },
   );
 
@@ -76,18 +80,7 @@ const webhooks: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request) => {
       const { tenant } = request;
       if (!(await fastify.batchStore.get(tenant, request.params.id))) throw notFound('batch');
-      const start = Number(request.query.cursor ?? 0);
-      const limit = request.query.limit ?? 100;
-      const ids = await dispatcher.events.list(
-        tenant,
-        { batchId: request.params.id },
-        start,
-        limit + 1,
-      );
-      return {
-        data: await eventViews(tenant, ids.slice(0, limit)),
-        next_cursor: ids.length > limit ? String(start + limit) : null,
-      };
+      return logPage(tenant, { batchId: request.params.id }, request.query);
     },
   );
 
