@@ -284,5 +284,15 @@ describe('auth', () => {
         expect(response.json().detail).toContain('Authorization');
       }
     }
+    // The same routes by another spelling of their path.
+    for (const url of ['/%761/webhooks/secret', '/v1/%6Aobs/job_00000000000000000000000000']) {
+      expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(401);
+    }
+    const absolute = await app.inject({
+      method: 'POST',
+      url: 'http://elsewhere.example/v1/jobs',
+      payload: { prompt: 'no key' },
+    });
+    expect(absolute.statusCode).toBe(401);
   });
 });

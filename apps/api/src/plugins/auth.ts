@@ -23,7 +23,9 @@ export default fp(
     }));
     fastify.decorateRequest('tenant', '');
     fastify.addHook('onRequest', async (request) => {
-      if (!request.url.startsWith('/v1/')) return;
+      // The matched route, not the raw URL: `/%761/jobs` or `POST http://host/v1/jobs` reach the
+      // same handlers and must meet the same check.
+      if (!request.routeOptions.url?.startsWith('/v1/')) return;
       const header = request.headers.authorization ?? '';
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
       const presented = digest(match?.[1] ?? '');
