@@ -43,7 +43,22 @@ describe('scale-out: a Redis Cluster, one API and two workers', () => {
           body: JSON.stringify({ prompt: 'the other tenant', priority: 5 }),
         });
         expect(other.status).toBe(202);
+        const otherId = ((await other.json()) as { id: string }).id;
+        // A job outside any batch moves through the same one-slot transition: cancel one.
+        const single = await stack.submitJob({ prompt: 'single, then canceled' });
+        const canceled = await stack.request(`/v1/jobs/${single.id}/cancel`, { method: 'POST' });
+        expect(canceled.status, JSON.stringify(canceled.body)).toBe(200);
         const batch = await stack.waitForBatch(batchId, 120_000);
+        await waitUntil(
+          async () => {
+            const response = await fetch(`${stack.api.url}/v1/jobs/${otherId}`, {
+              headers: { authorization: 'Bearer beta-cluster-key-1' },
+            });
+            return ((await response.json()) as { status: string }).status === 'succeeded';
+          },
+          30_000,
+          "the other tenant's single job",
+        );
         expect(batch.counts).toMatchObject({ total: 100, succeeded: 100, failed: 0 });
         expect(await countObjects(stack.env, `acme/${batchId}/`)).toBe(100);
 

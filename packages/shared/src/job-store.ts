@@ -126,15 +126,18 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
       const [applied, terminalCount, batchCompletion] = await transitionCommand.iqTransition(
         keys.job(tenant, id),
         keys.jobEvents(tenant, id),
-        batchId ? keys.batch(tenant, batchId) : '',
-        batchId ? keys.batchJobs(tenant, batchId) : '',
-        batchId ? keys.batchEvents(tenant, batchId) : '',
+        // Without a batch, keys that exist nowhere but still hash to the tenant's slot: an empty
+        // key name would hash to slot 0, and a Cluster refuses the script (CROSSSLOT).
+        keys.batch(tenant, batchId ?? '-'),
+        keys.batchJobs(tenant, batchId ?? '-'),
+        keys.batchEvents(tenant, batchId ?? '-'),
         change.to,
         JSON.stringify(change.from),
         JSON.stringify(fields),
         String(options.retentionSeconds),
         String((change.countAttempt ? 1 : 0) - (change.uncountAttempt ? 1 : 0)),
         now,
+        batchId ? '1' : '0',
       );
       return { applied: applied === 1, terminalCount, batchCompletion };
     },

@@ -3,8 +3,10 @@
 -- and the event streams that SSE reads. A change whose `from` does not match is a no-op,
 -- which is what makes a duplicate finish (stalled job, cancel racing a finish) harmless.
 --
--- KEYS: job, job events, batch ('' keys allowed when no batch), batch jobs, batch events
--- ARGV: to, from (JSON array), fields (JSON object), retention seconds, attempts delta, now
+-- KEYS: job, job events, batch, batch jobs, batch events (all in the tenant's slot; unused
+-- placeholders when the job has no batch)
+-- ARGV: to, from (JSON array), fields (JSON object), retention seconds, attempts delta, now,
+-- has batch ('1' | '0')
 -- Returns { applied (1, 0 = wrong status, -1 = no such job), terminal count, batch completion }
 local jobKey, jobEvents, batchKey, batchJobs, batchEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local to, now = ARGV[1], ARGV[6]
@@ -34,7 +36,7 @@ redis.call('XADD', jobEvents, 'MAXLEN', '~', 100, '*', 'status', to)
 redis.call('EXPIRE', jobEvents, retention)
 
 local completion = 0
-if batchKey ~= '' and redis.call('EXISTS', batchKey) == 1 then
+if ARGV[7] == '1' and redis.call('EXISTS', batchKey) == 1 then
   if status ~= to then
     redis.call('HINCRBY', batchKey, status, -1)
     redis.call('HINCRBY', batchKey, to, 1)
