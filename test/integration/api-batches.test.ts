@@ -118,6 +118,31 @@ describe('POST /v1/jobs', () => {
   });
 });
 
+describe('bodies nested too deeply', () => {
+  it('are a 400 naming where, not a 500, with or without an Idempotency-Key', async () => {
+    const deep = `{"prompt":"x","metadata":{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`;
+    for (const headers of [{}, { 'idempotency-key': 'deep-1' }]) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        payload: deep,
+        headers: { ...auth(), 'content-type': 'application/json', ...headers },
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+    }
+    const line = `{"prompt":"x","image_size":${'['.repeat(50)}${']'.repeat(50)}}`;
+    const ndjson = await app.inject({
+      method: 'POST',
+      url: '/v1/batches',
+      payload: `{"prompt":"fine"}\n${line}\n`,
+      headers: { ...auth(), 'content-type': 'application/x-ndjson' },
+    });
+    expect(ndjson.statusCode).toBe(400);
+    expect(ndjson.json().errors[0].path).toBe('/jobs/1');
+  });
+});
+
 describe('GET /v1/batches/{id}/jobs', () => {
   it('pages through every job in order, and filters by status', async () => {
     const jobs = Array.from({ length: 25 }, (_, i) => ({ prompt: `page ${i}` }));
@@ -294,5 +319,34 @@ describe('auth', () => {
       payload: { prompt: 'no key' },
     });
     expect(absolute.statusCode).toBe(401);
+  });
+});
+
+describe('closing the API', () => {
+  it('ends open SSE streams and waits instead of hanging on them', async () => {
+    const own = await build(testPrefix());
+    const address = await own.listen({ port: 0, host: '127.0.0.1' });
+    const job = (
+      await own.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        payload: { prompt: 'nobody runs me' },
+        headers: auth(),
+      })
+    ).json();
+    const stream = await fetch(`${address}/v1/jobs/${job.id}/events`, { headers: auth() });
+    const wait = fetch(`${address}/v1/images/generations`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/json', prefer: 'wait=600' },
+      body: JSON.stringify({ prompt: 'nobody runs me either' }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const closed = await Promise.race([
+      own.close().then(() => 'closed'),
+      new Promise((resolve) => setTimeout(() => resolve('still open'), 8_000)),
+    ]);
+    expect(closed).toBe('closed');
+    expect(await stream.text()).toContain('event: status');
+    expect((await wait).status).toBe(202);
   });
 });

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config, Logger } from '@imagen-queue/shared';
 import Fastify, { type FastifyPluginAsync, LogController } from 'fastify';
 import fp from 'fastify-plugin';
+import { exceedsDepth, tooDeep } from './lib/json-depth.ts';
 import { createValidatorCompiler } from './lib/validation.ts';
 import auth from './plugins/auth.ts';
 import configPlugin from './plugins/config.ts';
@@ -64,7 +65,11 @@ export async function buildApp(config: Config, logger: Logger) {
   // not a 400. Anything else goes to Fastify's own (prototype-poisoning-safe) JSON parser.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
-    body === '' ? done(null, undefined) : parseJson(request, body as string, done),
+    body === ''
+      ? done(null, undefined)
+      : parseJson(request, body as string, (error, parsed) =>
+          error ? done(error) : exceedsDepth(parsed) ? done(tooDeep()) : done(null, parsed),
+        ),
   );
   fastify.addHook('onResponse', async (request, reply) => {
     request.log.info(

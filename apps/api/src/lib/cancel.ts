@@ -28,7 +28,11 @@ export async function cancelJobs(
       // An active job is locked by its worker and cannot be removed; the worker is told instead.
       const removed = await fastify.queues.generation.remove(job.id).catch(() => 0);
       if (!removed) running.push(job.id);
-      await onFinished?.({ ...job, status: 'canceled' }, outcome);
+      // The job is canceled whatever happens to its event: a failed enqueue is logged, and
+      // must not keep the running jobs below from being told to stop.
+      await onFinished?.({ ...job, status: 'canceled' }, outcome).catch((error: unknown) =>
+        fastify.log.error({ err: error, jobId: job.id }, 'could not enqueue the cancel event'),
+      );
     }),
   );
   if (running.length > 0) {

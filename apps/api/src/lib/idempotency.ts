@@ -3,6 +3,8 @@ import { badRequest, conflict, type RedisClient, redisKeys } from '@imagen-queue
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const IDEMPOTENCY_KEY_MAX = 255;
+/** How long a request in progress holds its key. */
+const PENDING_TTL_S = 60;
 
 interface Stored {
   fingerprint: string;
@@ -60,11 +62,12 @@ export async function idempotent<T>(
     .update(JSON.stringify(request.body ?? null))
     .digest('base64url');
   const pending: Stored = { fingerprint, state: 'pending' };
+  // A request still running holds the key briefly: if its process dies, the key frees itself.
   const claimed = await options.redis.set(
     redisKey,
     JSON.stringify(pending),
     'EX',
-    options.ttlSeconds,
+    PENDING_TTL_S,
     'NX',
   );
   if (!claimed) {
@@ -87,6 +90,10 @@ export async function idempotent<T>(
     throw error;
   }
   const done: Stored = { ...pending, state: 'done', ...result };
-  await options.redis.set(redisKey, JSON.stringify(done), 'EX', options.ttlSeconds);
+  // The work is done whether or not its answer can be stored; a failed store only means a
+  // repeat within PENDING_TTL_S is 409 rather than replayed.
+  await options.redis
+    .set(redisKey, JSON.stringify(done), 'EX', options.ttlSeconds)
+    .catch((error) => request.log.warn({ err: error }, 'could not store the idempotent answer'));
   return answer(result);
 }

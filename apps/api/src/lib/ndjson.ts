@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { badRequest, ProblemError } from '@imagen-queue/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { exceedsDepth, tooDeep } from './json-depth.ts';
 
 /**
  * `application/x-ndjson` batch bodies, one parameters object a line, parsed as the bytes
@@ -22,13 +23,16 @@ export function registerNdjsonParser(fastify: FastifyInstance, maxJobs: number):
             { path: '/jobs', message: `must have at most ${maxJobs} lines` },
           ]);
         }
+        let parsed: unknown;
         try {
-          jobs.push(JSON.parse(line));
+          parsed = JSON.parse(line);
         } catch {
           throw badRequest(`line ${index} is not JSON`, [
             { path: `/jobs/${index}`, message: 'is not a JSON object' },
           ]);
         }
+        if (exceedsDepth(parsed)) throw tooDeep(`/jobs/${index}`);
+        jobs.push(parsed);
       };
       payload.setEncoding('utf8');
       for await (const chunk of payload as AsyncIterable<string>) {

@@ -84,47 +84,58 @@ export async function generateImages(
   });
   if (!started.applied) return;
 
+  let finished: Awaited<ReturnType<JobStore['transition']>>;
   try {
-    // Only an earlier attempt can have left images in the spool.
-    const spooled = job.attempts > 0 ? await ctx.spool.load(tenant, jobId) : null;
-    const generated = spooled ?? (await generate(job, ctx));
-    let images: Awaited<ReturnType<typeof uploadImages>>;
-    try {
-      images = await uploadImages(
-        ctx.storage,
-        { tenant, batchId: job.batchId, jobId, model: job.request.model, seed: job.request.seed },
-        generated,
-        {
-          signal: ctx.signal,
-          log: ctx.log,
-          ...ctx.uploadRetry,
-          ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
-        },
-      );
-    } catch (error) {
-      // Paid for already: keep the bytes so the next attempt stores them without a new call.
-      if (!ctx.signal.aborted) await ctx.spool.save(tenant, jobId, generated);
-      throw error;
-    }
-    const finished = await ctx.store.transition(tenant, jobId, {
-      from: ['running'],
-      to: 'succeeded',
-      result: { images, enhanced_prompt: generated.enhancedPrompt, filtered: generated.filtered },
-      error: null,
-      batchId: job.batchId,
-    });
-    if (spooled) await ctx.spool.clear(tenant, jobId);
-    ctx.log.info({ images: images.length, filtered: generated.filtered }, 'job succeeded');
-    if (finished.applied) ctx.metrics?.jobsFinished.inc({ outcome: 'succeeded', code: '' });
-    if (finished.applied)
-      await ctx.onFinished?.(
-        { ...job, status: 'succeeded' },
-        finished.terminalCount,
-        finished.batchCompletion,
-      );
+    finished = await produce(job, ctx);
   } catch (error) {
     await handleFailure(job, error, ctx);
+    return;
   }
+  if (!finished.applied) return;
+  ctx.metrics?.jobsFinished.inc({ outcome: 'succeeded', code: '' });
+  // Outside the attempt's try: a failed event enqueue is a plain retryable error, and the rerun
+  // finds the job succeeded and enqueues its event again (same id), instead of failing the job.
+  await ctx.onFinished?.(
+    { ...job, status: 'succeeded' },
+    finished.terminalCount,
+    finished.batchCompletion,
+  );
+}
+
+/** Images from the spool or the provider, stored at their keys, the job moved to succeeded. */
+async function produce(job: JobRecord, ctx: ProcessorContext) {
+  const { tenant, id: jobId } = job;
+  // Only an earlier attempt can have left images in the spool.
+  const spooled = job.attempts > 0 ? await ctx.spool.load(tenant, jobId) : null;
+  const generated = spooled ?? (await generate(job, ctx));
+  let images: Awaited<ReturnType<typeof uploadImages>>;
+  try {
+    images = await uploadImages(
+      ctx.storage,
+      { tenant, batchId: job.batchId, jobId, model: job.request.model, seed: job.request.seed },
+      generated,
+      {
+        signal: ctx.signal,
+        log: ctx.log,
+        ...ctx.uploadRetry,
+        ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
+      },
+    );
+  } catch (error) {
+    // Paid for already: keep the bytes so the next attempt stores them without a new call.
+    if (!ctx.signal.aborted) await ctx.spool.save(tenant, jobId, generated);
+    throw error;
+  }
+  const finished = await ctx.store.transition(tenant, jobId, {
+    from: ['running'],
+    to: 'succeeded',
+    result: { images, enhanced_prompt: generated.enhancedPrompt, filtered: generated.filtered },
+    error: null,
+    batchId: job.batchId,
+  });
+  if (spooled) await ctx.spool.clear(tenant, jobId);
+  ctx.log.info({ images: images.length, filtered: generated.filtered }, 'job succeeded');
+  return finished;
 }
 
 async function generate(job: JobRecord, ctx: ProcessorContext): Promise<GenerationResult> {
@@ -155,6 +166,8 @@ async function handleFailure(
   const current = await ctx.store.get(tenant, id);
   if (current?.status === 'canceled') {
     ctx.log.info('job canceled while running; attempt abandoned');
+    // The API enqueued the cancel event; enqueueing it again (same id) covers a failed enqueue.
+    await ctx.onFoundFinished?.(current);
     return;
   }
   const failure = describeFailure(error);

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { notFound, TERMINAL_STATUSES, toBatchView, toJobView } from '@imagen-queue/shared';
 import Type from 'typebox';
 import { followStream, readStream, type StreamEntry, streamTail } from '../../lib/event-stream.ts';
+import { trackOpenRequests } from '../../lib/open-requests.ts';
 import { BatchParams } from '../batches/schemas.ts';
 import { JobParams } from '../jobs/schemas.ts';
 
@@ -42,6 +43,7 @@ function openStream(raw: ServerResponse) {
  */
 const events: FastifyPluginAsyncTypebox = async (fastify) => {
   const keys = fastify.jobStore.keys;
+  const track = trackOpenRequests(fastify);
 
   fastify.get(
     '/v1/jobs/:id/events',
@@ -55,8 +57,7 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
       if (!first) throw notFound('job');
       reply.hijack();
       const sse = openStream(reply.raw);
-      const abort = new AbortController();
-      request.raw.on('close', () => abort.abort());
+      const abort = track(request);
       try {
         let job = first;
         sse.send('status', await toJobView(job, fastify.storage));
@@ -72,6 +73,7 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
       } catch (error) {
         if (!abort.signal.aborted) request.log.warn({ err: error }, 'job event stream failed');
       } finally {
+        abort.release();
         sse.close();
       }
     },
@@ -89,8 +91,7 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
       if (!first) throw notFound('batch');
       reply.hijack();
       const sse = openStream(reply.raw);
-      const abort = new AbortController();
-      request.raw.on('close', () => abort.abort());
+      const abort = track(request);
       const finished = (status: string) => status === 'completed' || status === 'canceled';
       try {
         sse.send('status', toBatchView(first));
@@ -115,6 +116,7 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
       } catch (error) {
         if (!abort.signal.aborted) request.log.warn({ err: error }, 'batch event stream failed');
       } finally {
+        abort.release();
         sse.close();
       }
     },

@@ -10,6 +10,7 @@ import {
 import Type from 'typebox';
 import { createJob } from '../../lib/create-job.ts';
 import { followStream, streamTail } from '../../lib/event-stream.ts';
+import { trackOpenRequests } from '../../lib/open-requests.ts';
 import { resolveParams } from '../../lib/submission.ts';
 
 const DEFAULT_WAIT_S = 60;
@@ -58,6 +59,7 @@ function jobProblem(job: JobRecord): ProblemError {
  * shape when the job finishes within `Prefer: wait=N` seconds, else 202 with the job to poll.
  */
 const images: FastifyPluginAsyncTypebox = async (fastify) => {
+  const track = trackOpenRequests(fastify);
   fastify.post(
     '/v1/images/generations',
     {
@@ -80,14 +82,12 @@ const images: FastifyPluginAsyncTypebox = async (fastify) => {
       });
       const stream = fastify.jobStore.keys.jobEvents(job.tenant, job.id);
       const from = await streamTail(fastify.redis, stream);
-      const done = new AbortController();
-      const stop = () => done.abort();
-      const timer = setTimeout(stop, wait * 1000);
-      request.raw.on('close', stop);
+      const open = track(request);
+      const done = AbortSignal.any([open.signal, AbortSignal.timeout(wait * 1000)]);
       try {
         job = (await fastify.jobStore.get(job.tenant, job.id)) ?? job;
         if (!TERMINAL_STATUSES.includes(job.status)) {
-          for await (const entries of followStream(fastify.redis, stream, from, done.signal)) {
+          for await (const entries of followStream(fastify.redis, stream, from, done)) {
             if (entries.some((entry) => TERMINAL_STATUSES.includes(entry.fields.status as never))) {
               break;
             }
@@ -95,9 +95,9 @@ const images: FastifyPluginAsyncTypebox = async (fastify) => {
           job = (await fastify.jobStore.get(job.tenant, job.id)) ?? job;
         }
       } finally {
-        clearTimeout(timer);
-        request.raw.off('close', stop);
+        open.release();
       }
+      if (open.closing) reply.header('connection', 'close');
       const view = await toJobView(job, fastify.storage);
       if (!TERMINAL_STATUSES.includes(job.status)) {
         return reply

@@ -93,9 +93,24 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
         to: 'queued',
         result: null,
         error: null,
+        batchId: record.batchId,
       });
       if (!outcome.applied) throw conflict('the job changed meanwhile; read it and try again');
-      await enqueueAll(fastify.queues.generation, config, [record], request.id);
+      try {
+        await enqueueAll(fastify.queues.generation, config, [record], request.id);
+      } catch (error) {
+        // Not queued: put the record back as it was, so the job can be retried again.
+        await fastify.jobStore
+          .transition(record.tenant, record.id, {
+            from: ['queued'],
+            to: record.status,
+            result: record.result,
+            error: record.error,
+            batchId: record.batchId,
+          })
+          .catch(() => {});
+        throw error;
+      }
       request.log.info({ jobId: record.id, tenant: record.tenant }, 'job re-queued');
       return reply
         .code(202)
