@@ -36,7 +36,8 @@ export interface WebhookDispatcher {
    */
   jobFoundFinished(tenant: string, jobId: string): Promise<void>;
   /** Sends an event again with the same webhook-id; false when the tenant has no such event. */
-  redeliver(tenant: string, eventId: string): Promise<boolean>;
+  /** Sends a delivered or given-up event again; one still being delivered is left alone. */
+  redeliver(tenant: string, eventId: string): Promise<'queued' | 'missing' | 'pending'>;
   events: WebhookEventStore;
   queue: Queue<DeliverWebhookPayload>;
   close(): Promise<void>;
@@ -152,7 +153,9 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     },
     async redeliver(tenant, eventId) {
       const event = await events.get(tenant, eventId);
-      if (!event) return false;
+      if (!event) return 'missing';
+      // Its delivery (or its retries) is still running: a second chain would post it twice.
+      if (event.status === 'pending') return 'pending';
       await events.setStatus(tenant, eventId, 'pending');
       // A new BullMQ job (the first may still be kept as completed or failed), same webhook-id.
       await queue.add(
@@ -163,7 +166,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
           jobId: `${eventId}_r${Date.now()}`,
         },
       );
-      return true;
+      return 'queued';
     },
     async close() {
       await queue.close();

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { notFound, toWebhookEventView, WebhookEventView } from '@imagen-queue/shared';
+import { conflict, notFound, toWebhookEventView, WebhookEventView } from '@imagen-queue/shared';
 import {
   BatchParams,
   DeliveryLog,
@@ -90,7 +90,13 @@ const webhooks: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request, reply) => {
       const { tenant } = request;
       const { event_id: eventId } = request.params;
-      if (!(await dispatcher.redeliver(tenant, eventId))) throw notFound('webhook event');
+      const outcome = await dispatcher.redeliver(tenant, eventId);
+      if (outcome === 'missing') throw notFound('webhook event');
+      if (outcome === 'pending') {
+        throw conflict(
+          'the event is still being delivered; redeliver it once it is delivered or failed',
+        );
+      }
       const event = (await dispatcher.events.get(tenant, eventId))!;
       request.log.info({ tenant, eventId }, 'webhook redelivery requested');
       return reply
