@@ -51,6 +51,7 @@ const refusedLiterals = [
   'http://[::1]/hook',
   'http://[::ffff:127.0.0.1]/hook', // IPv4-mapped IPv6
   'http://[::ffff:a9fe:a9fe]/hook', // mapped metadata, hex form
+  'http://[::7f00:1]/hook', // IPv4-compatible (deprecated) loopback
   'http://169.254.169.254/latest/meta-data/',
   'http://[fd00:ec2::254]/latest/meta-data/',
   'http://10.0.0.1/hook',

@@ -11,6 +11,7 @@ import ipaddr from 'ipaddr.js';
 
 /** Names that are internal whatever DNS says; refused at submit. */
 const INTERNAL_NAMES = /(^|\.)(localhost|localdomain|internal|local)\.?$/i;
+const IPV4_COMPATIBLE = ipaddr.IPv6.parseCIDR('::/96');
 
 /**
  * Why an address must not be called, or null when it is a public unicast address.
@@ -25,8 +26,12 @@ export function addressProblem(address: string): string | null {
     parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   }
   const range = parsed.range();
-  if (range === 'unicast') return null;
-  return `resolves to a ${range} address`;
+  if (range !== 'unicast') return `resolves to a ${range} address`;
+  // The deprecated IPv4-compatible form (::a.b.c.d), which ipaddr.js counts as unicast.
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).match(IPV4_COMPATIBLE)) {
+    return 'resolves to an IPv4-compatible address';
+  }
+  return null;
 }
 
 /** A literal IP in a URL host, in any notation WHATWG's URL parser accepts, else null. */
