@@ -75,7 +75,8 @@ export async function buildApp(config: Config, logger: Logger) {
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        // The path only: a query string may carry a webhook URL with a token in it.
+        url: request.url.split('?')[0],
         statusCode: reply.statusCode,
         responseTime: Math.round(reply.elapsedTime * 10) / 10,
       },
