@@ -7,14 +7,12 @@ import {
   type ProblemField,
   webhookUrlProblem,
 } from '@imagen-queue/shared';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
+import { createAjv, fieldMessage, fieldPath, type ValidationIssue } from './validation.ts';
 
 export const METADATA_MAX_BYTES = 4096;
 
-const ajv = new Ajv({ coerceTypes: false, useDefaults: false, allErrors: false, strict: false });
-(addFormats as unknown as (ajv: Ajv) => void)(ajv);
-const validateInput = ajv.compile(GenerationInput);
+// The same strict settings as request bodies: a merged batch line is checked like a body.
+const validateInput = createAjv(false).compile(GenerationInput);
 
 /**
  * One job's parameters, checked and resolved. `path` is where the object sits in the request
@@ -22,16 +20,9 @@ const validateInput = ajv.compile(GenerationInput);
  */
 export function resolveParams(input: unknown, path = ''): GenerationParams {
   if (!validateInput(input)) {
-    const issue = validateInput.errors![0]!;
-    const named = issue.params.missingProperty ?? issue.params.additionalProperty;
-    const field = `${path}${issue.instancePath}${typeof named === 'string' ? `/${named}` : ''}`;
-    const message =
-      issue.keyword === 'additionalProperties'
-        ? 'is not a known field'
-        : issue.keyword === 'required'
-          ? 'is required'
-          : (issue.message ?? 'is invalid');
-    throw invalid(field || '/', message, path);
+    const issue = validateInput.errors![0] as ValidationIssue;
+    const field = fieldPath('body', issue);
+    throw invalid(field === '/' ? path || '/' : `${path}${field}`, fieldMessage(issue), path);
   }
   try {
     return normalizeGeneration(input);

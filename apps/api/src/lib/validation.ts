@@ -7,7 +7,7 @@ import type { FastifySchemaCompiler } from 'fastify';
  * (Fastify's defaults do both), so `"num_images": "2"` or a typo'd field is a 400.
  * Query strings and path parameters arrive as text and are coerced, and get their defaults.
  */
-function createAjv(coerce: boolean): Ajv {
+export function createAjv(coerce: boolean): Ajv {
   const ajv = new Ajv({
     coerceTypes: coerce ? 'array' : false,
     // Body defaults are applied by `normalizeGeneration`, which must see what the client sent:
@@ -28,4 +28,26 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
     const ajv = httpPart === 'body' ? strict : coercing;
     return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
   };
+}
+
+export interface ValidationIssue {
+  instancePath: string;
+  message?: string;
+  keyword: string;
+  params: Record<string, unknown>;
+}
+
+/** A JSON pointer to the field at fault, including the name of a missing or unknown one. */
+export function fieldPath(context: string | undefined, issue: ValidationIssue): string {
+  let path = issue.instancePath;
+  const named = issue.params.missingProperty ?? issue.params.additionalProperty;
+  if (typeof named === 'string') path = `${path}/${named}`;
+  const prefix = context && context !== 'body' ? `/${context}` : '';
+  return `${prefix}${path}` || '/';
+}
+
+export function fieldMessage(issue: ValidationIssue): string {
+  if (issue.keyword === 'additionalProperties') return 'is not a known field';
+  if (issue.keyword === 'required') return 'is required';
+  return issue.message ?? 'is invalid';
 }

@@ -1,28 +1,7 @@
 import { ProblemError, type ProblemField } from '@imagen-queue/shared';
 import type { FastifyError, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
-
-interface ValidationIssue {
-  instancePath: string;
-  message?: string;
-  keyword: string;
-  params: Record<string, unknown>;
-}
-
-/** A JSON pointer to the field at fault, including the name of a missing or unknown one. */
-export function fieldPath(context: string | undefined, issue: ValidationIssue): string {
-  let path = issue.instancePath;
-  const named = issue.params.missingProperty ?? issue.params.additionalProperty;
-  if (typeof named === 'string') path = `${path}/${named}`;
-  const prefix = context && context !== 'body' ? `/${context}` : '';
-  return `${prefix}${path}` || '/';
-}
-
-function fieldMessage(issue: ValidationIssue): string {
-  if (issue.keyword === 'additionalProperties') return 'is not a known field';
-  if (issue.keyword === 'required') return 'is required';
-  return issue.message ?? 'is invalid';
-}
+import { fieldMessage, fieldPath, type ValidationIssue } from '../lib/validation.ts';
 
 // ioredis' ways of saying the server is not there (offline queue disabled for the API).
 const REDIS_DOWN =
