@@ -1,11 +1,6 @@
-export interface EmulatorStats {
-  requests: number;
-  images: number;
-  rate_limited: number;
-  failed: number;
-  hung: number;
-  in_flight_max: number;
-}
+import type { EmulatorStats } from '@imagen-queue/imagen';
+
+export type { EmulatorStats };
 
 export async function emulatorStats(url: string): Promise<EmulatorStats> {
   const response = await fetch(`${url}/__emulator/stats`);
