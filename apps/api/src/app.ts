@@ -20,6 +20,7 @@ import events from './routes/events/index.ts';
 import health from './routes/health/index.ts';
 import images from './routes/images/index.ts';
 import jobs from './routes/jobs/index.ts';
+import usage from './routes/usage/index.ts';
 import webhooks from './routes/webhooks/index.ts';
 
 /** The whole API as one Fastify plugin: external clients first, then one module per resource. */
@@ -41,6 +42,7 @@ export const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { con
   await fastify.register(events);
   await fastify.register(images);
   await fastify.register(webhooks);
+  await fastify.register(usage);
   await fastify.register(admin, { prefix: '/admin' });
 };
 

@@ -3,6 +3,7 @@ import {
   bullPrefix,
   type Config,
   createFairShare,
+  createUsageStore,
   type GenerateImagesPayload,
   type JobName,
   type JobStore,
@@ -52,6 +53,7 @@ export type GenerationWorker = Worker<GenerateImagesPayload, void, JobName>;
 export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWorker {
   const { config, logger, webhooks } = deps;
   const fairShare = createFairShare(deps.connection, { prefix: config.redis.prefix });
+  const usage = createUsageStore(deps.connection, { prefix: config.redis.prefix });
   const worker: GenerationWorker = new Worker<GenerateImagesPayload, void, JobName>(
     QUEUES.generation,
     async (job: Job<GenerateImagesPayload, void, JobName>, _token, signal) => {
@@ -78,6 +80,7 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
           imagen: deps.imagen,
           limiter: deps.limiter,
           spool: deps.spool,
+          usage,
           ...(deps.metrics ? { metrics: deps.metrics } : {}),
           signal: signal ?? new AbortController().signal,
           finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),

@@ -1,8 +1,10 @@
 import type { GenerationParams } from '@imagen-queue/shared';
 import type { ImageSource, ProviderAdapter } from './adapters/types.ts';
 import { providerError } from './error-table.ts';
+import { ProviderError } from './errors.ts';
 import type { HttpAnswer, HttpTransport } from './http.ts';
 import { inspectImage } from './image-check.ts';
+import { type ProviderUsage, readProviderUsage } from './provider-usage.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import type { GeneratedImage, GenerationResult } from './types.ts';
 
@@ -19,25 +21,54 @@ export async function runAttempt(
   ctx: AttemptContext,
   params: GenerationParams,
   signal: AbortSignal,
+  requestId?: string,
 ): Promise<GenerationResult> {
   const request = ctx.adapter.buildRequest(params, ctx.apiKey);
   const answer = await ctx.http.send({
     method: 'POST',
     url: `${ctx.baseUrl}${request.path}`,
-    headers: { ...request.headers, 'content-type': 'application/json', accept: 'application/json' },
+    headers: {
+      ...request.headers,
+      'content-type': 'application/json',
+      accept: 'application/json',
+      ...(requestId ? { 'x-client-request-id': requestId } : {}),
+    },
     body: JSON.stringify(request.body),
     signal,
     // base64 is 4/3 of the bytes; the rest of the JSON is small.
     maxBytes: Math.ceil((ctx.maxImageBytes * 4) / 3) * params.num_images + 1024 * 1024,
   });
-  if (answer.status < 200 || answer.status > 299) throw statusError(ctx, answer);
+  if (answer.status < 200 || answer.status > 299) {
+    const error = statusError(ctx, answer);
+    // A failed call may still be billed: the caller records what the provider said it cost.
+    error.usage = readProviderUsage(answer, parseJsonLoosely(answer.body));
+    throw error;
+  }
 
-  const parsed = ctx.adapter.parseAnswer(parseJson(answer.body));
+  const json = parseJson(answer.body);
+  const usage = readProviderUsage(answer, json);
+  try {
+    return await finish(ctx, params, json, answer.status, signal, usage);
+  } catch (error) {
+    if (error instanceof ProviderError) error.usage = usage;
+    throw error;
+  }
+}
+
+async function finish(
+  ctx: AttemptContext,
+  params: GenerationParams,
+  json: unknown,
+  status: number,
+  signal: AbortSignal,
+  usage: ProviderUsage,
+): Promise<GenerationResult> {
+  const parsed = ctx.adapter.parseAnswer(json);
   const sources = parsed.images.slice(0, params.num_images);
   if (sources.length === 0) {
     throw providerError('all_filtered', {
       message: `the safety filter removed every image${parsed.filteredReason ? `: ${parsed.filteredReason}` : ''}`,
-      status: answer.status,
+      status,
     });
   }
   const images = await Promise.all(sources.map((source) => loadImage(ctx, source, signal)));
@@ -47,6 +78,7 @@ export async function runAttempt(
     enhancedPrompt: enhanced && enhanced !== params.prompt ? enhanced : null,
     requested: params.num_images,
     filtered: params.num_images - images.length,
+    usage,
   };
 }
 

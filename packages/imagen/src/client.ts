@@ -23,12 +23,12 @@ export function createImagenClient(options: ImagenClientOptions): ImagenClient {
   const log = options.logger?.child({ component: 'imagen', provider: adapter.name });
 
   return {
-    async generate(params, { signal } = {}) {
+    async generate(params, { signal, requestId } = {}) {
       const attempt = startAttemptSignal(timeoutMs, signal);
       const started = performance.now();
       const fields = { model: params.model, requested: params.num_images };
       try {
-        const result = await runAttempt(ctx, params, attempt.signal);
+        const result = await runAttempt(ctx, params, attempt.signal, requestId);
         const ms = Math.round(performance.now() - started);
         log?.debug(
           { ...fields, images: result.images.length, filtered: result.filtered, ms },

@@ -1,3 +1,5 @@
+import type { ProviderUsage } from './provider-usage.ts';
+
 /**
  * Why an attempt against the provider failed. The worker decides what to do from `retryable`
  * and `retryAfterMs` alone; `code` is what a client of the queue is shown.
@@ -24,6 +26,8 @@ export interface ProviderErrorOptions {
 }
 
 export class ProviderError extends Error {
+  /** What the provider reported this failed call cost, when it answered at all. */
+  usage: ProviderUsage | null = null;
   readonly code: ProviderErrorCode;
   readonly retryable: boolean;
   readonly retryAfterMs: number | null;

@@ -1,4 +1,5 @@
 import type { GenerationParams, Logger } from '@imagen-queue/shared';
+import type { ProviderUsage } from './provider-usage.ts';
 
 export interface ImagenClientOptions {
   /** Which API `baseUrl` speaks: AI/ML API or Google's Gemini API `:predict`. */
@@ -40,10 +41,19 @@ export interface GenerationResult {
   requested: number;
   /** How many of the requested images the safety filter dropped. */
   filtered: number;
+  /** What the provider reported the call cost (absent for images kept from an earlier call). */
+  usage?: ProviderUsage;
 }
 
 export interface ImagenClient {
   /** One attempt; throws `ProviderError`. `signal` cancels it (`canceled`, not retryable). */
-  generate(params: GenerationParams, options?: { signal?: AbortSignal }): Promise<GenerationResult>;
+  generate(
+    params: GenerationParams,
+    options?: {
+      signal?: AbortSignal;
+      /** Sent as `X-Client-Request-Id`, so the provider's usage log names the job. */
+      requestId?: string;
+    },
+  ): Promise<GenerationResult>;
   close(): Promise<void>;
 }

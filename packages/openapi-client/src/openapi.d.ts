@@ -1882,6 +1882,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The tenant's provider calls, images and reported cost (credits, USD) over UTC days. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description First UTC day (default: 29 days before `to`) */
+                    from?: string;
+                    /** @description Last UTC day, inclusive (default: today) */
+                    to?: string;
+                    group_by?: "day" | "model";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description A UTC day, YYYY-MM-DD */
+                            from: string;
+                            /** @description A UTC day, YYYY-MM-DD */
+                            to: string;
+                            /** @enum {unknown} */
+                            group_by: "day" | "model";
+                            data: {
+                                /** @description A UTC day, YYYY-MM-DD */
+                                day?: string;
+                                model?: string;
+                                /** @description Calls made to the provider, failed ones too */
+                                provider_calls: number;
+                                /** @description Images stored */
+                                images: number;
+                                /** @description Credits the provider reported; null when it reported none */
+                                credits: number | null;
+                                /** @description USD the provider reported; null when it reported none */
+                                cost_usd: number | null;
+                            }[];
+                            total: {
+                                /** @description Calls made to the provider, failed ones too */
+                                provider_calls: number;
+                                /** @description Images stored */
+                                images: number;
+                                /** @description Credits the provider reported; null when it reported none */
+                                credits: number | null;
+                                /** @description USD the provider reported; null when it reported none */
+                                cost_usd: number | null;
+                            };
+                        };
+                    };
+                };
+                /** @description The request is invalid; `errors` names each field at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid `Authorization: Bearer <key>` header */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The tenant made too many requests this minute; see `Retry-After` and `RateLimit-*` */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Redis is unavailable; retry shortly (see `Retry-After`) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1921,6 +2029,19 @@ export interface components {
                 message: string;
                 retryable: boolean;
             } | null;
+            usage: {
+                /** @description Calls made to the provider, failed ones too */
+                provider_calls: number;
+                /** @description Images stored */
+                images: number;
+                /** @description Credits the provider reported; null when it reported none */
+                credits: number | null;
+                /** @description USD the provider reported; null when it reported none */
+                cost_usd: number | null;
+                request_ids: string[];
+                /** @description The job whose stored images this one copied */
+                cached_from?: string;
+            };
         };
         Batch: {
             /** @example bat_01jd5q3w4xk8v2m9n7p6r5t4s3 */
@@ -1942,6 +2063,16 @@ export interface components {
                 [key: string]: unknown;
             };
             webhook_url: string | null;
+            usage: {
+                /** @description Calls made to the provider, failed ones too */
+                provider_calls: number;
+                /** @description Images stored */
+                images: number;
+                /** @description Credits the provider reported; null when it reported none */
+                credits: number | null;
+                /** @description USD the provider reported; null when it reported none */
+                cost_usd: number | null;
+            };
         };
         /**
          * @example {

@@ -3,6 +3,7 @@ import type { JobRecord, NewJob } from './job-store.ts';
 import { serializeJob } from './job-store.ts';
 import { redisKeys } from './keys.ts';
 import type { RedisClient } from './redis.ts';
+import { type UsageTotals, usageTotalsFromHash } from './usage/usage.ts';
 
 export const BATCH_STATUSES = ['queued', 'running', 'completed', 'canceled'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
@@ -28,6 +29,8 @@ export interface BatchRecord {
   webhookUrl: string | null;
   /** How many times every job of the batch has been terminal (a retry reopens it). */
   completions: number;
+  /** Summed by every call's `record-usage.lua`, like the counts. */
+  usage?: UsageTotals;
 }
 
 export interface NewBatch {
@@ -126,6 +129,7 @@ export function createBatchStore(redis: RedisClient, options: { prefix: string }
         metadata: JSON.parse(hash.metadata ?? '{}'),
         webhookUrl: hash.webhook_url || null,
         completions: count('completions'),
+        usage: usageTotalsFromHash(hash),
       };
     },
     jobIds(tenant, id, start, count) {

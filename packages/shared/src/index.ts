@@ -16,6 +16,8 @@ export * from './schemas/generation.ts';
 export * from './schemas/job.ts';
 export * from './schemas/problem.ts';
 export * from './storage.ts';
+export * from './usage/usage.ts';
+export * from './usage/usage-store.ts';
 export * from './views.ts';
 export * from './webhooks/dispatcher.ts';
 export * from './webhooks/event-store.ts';

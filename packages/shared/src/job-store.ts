@@ -5,6 +5,7 @@ import type { RedisClient } from './redis.ts';
 import type { GenerationParams } from './schemas/generation.ts';
 import type { JobError, JobStatus, StoredResult } from './schemas/job.ts';
 import { TERMINAL_STATUSES } from './schemas/job.ts';
+import { type JobUsage, jobUsageFromHash } from './usage/usage.ts';
 
 /** A job as stored: the Redis hash behind `GET /v1/jobs/{id}`. */
 export interface JobRecord {
@@ -22,6 +23,8 @@ export interface JobRecord {
   priority: number;
   result: StoredResult | null;
   error: JobError | null;
+  /** Kept by the usage store (`record-usage.lua`), never by a transition. */
+  usage?: JobUsage;
 }
 
 export type NewJob = Pick<
@@ -179,5 +182,6 @@ function deserialize(hash: Record<string, string>): JobRecord {
     priority: Number(hash.priority ?? 0),
     result: JSON.parse(hash.result ?? 'null'),
     error: JSON.parse(hash.error ?? 'null'),
+    usage: jobUsageFromHash(hash),
   };
 }

@@ -22,6 +22,8 @@ export function redisKeys(prefix: string) {
     /** Event ids of a job or of a batch (a list), for the delivery log. */
     jobWebhooks: (tenant: string, id: string) => `${tenantTag(tenant)}:job:${id}:webhooks`,
     batchWebhooks: (tenant: string, id: string) => `${tenantTag(tenant)}:batch:${id}:webhooks`,
+    /** The tenant's usage of one UTC day (a hash of `<model>|calls`, `<model>|usd`, …). */
+    usageDay: (tenant: string, day: string) => `${tenantTag(tenant)}:usage:${day}`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

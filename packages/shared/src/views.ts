@@ -3,6 +3,7 @@ import type { JobRecord } from './job-store.ts';
 import type { Batch } from './schemas/batch.ts';
 import type { Job } from './schemas/job.ts';
 import type { Storage } from './storage.ts';
+import { EMPTY_USAGE } from './usage/usage.ts';
 
 /** The job as the API shows it, with fresh presigned URLs for its images. */
 export async function toJobView(
@@ -34,6 +35,7 @@ export async function toJobView(
     priority: record.priority,
     result,
     error: record.error,
+    usage: record.usage ?? { ...EMPTY_USAGE, request_ids: [] },
   };
 }
 
@@ -47,5 +49,6 @@ export function toBatchView(record: BatchRecord): Batch {
     finished_at: record.finishedAt,
     metadata: record.metadata,
     webhook_url: record.webhookUrl,
+    usage: record.usage ?? EMPTY_USAGE,
   };
 }

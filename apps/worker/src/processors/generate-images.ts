@@ -7,7 +7,9 @@ import {
   type Metrics,
   type Storage,
   TERMINAL_STATUSES,
+  type UsageStore,
 } from '@imagen-queue/shared';
+import { callProvider } from '../control/provider-call.ts';
 import { describeFailure } from '../failures.ts';
 import type { ProviderLimiter } from '../limiter.ts';
 import type { Spool } from '../spool.ts';
@@ -28,6 +30,8 @@ export interface ProcessorContext {
   uploadRetry?: { retries: number; baseDelayMs: number };
   /** Prometheus counters; optional so a fake ctx needs none. */
   metrics?: Metrics;
+  /** Where each provider call's reported cost is added up; absent = not recorded. */
+  usage?: UsageStore;
   /** Called once a terminal transition has been applied (or found applied): webhooks hang here. */
   onFinished?: (job: JobRecord, terminalCount: number, batchCompletion: number) => Promise<void>;
   /**
@@ -143,7 +147,7 @@ async function generate(job: JobRecord, ctx: ProcessorContext): Promise<Generati
   const model = job.request.model;
   const timer = ctx.metrics?.providerLatency.startTimer({ model });
   try {
-    const result = await ctx.imagen.generate(job.request, { signal: ctx.signal });
+    const result = await callProvider(job, ctx);
     timer?.({ outcome: 'ok' });
     await answered('ok');
     return result;

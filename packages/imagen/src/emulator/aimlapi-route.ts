@@ -82,6 +82,22 @@ export const aimlapiRoute: Route = {
       body: outcome.shape === 'output' ? outputShape(outcome) : dataShape(outcome),
     };
   },
+
+  bill(answer, { usd, credits }) {
+    const body =
+      typeof answer.body === 'object' && answer.body !== null
+        ? { ...answer.body, meta: { usage: { credits_used: credits } } }
+        : answer.body;
+    return {
+      ...answer,
+      body,
+      headers: {
+        ...answer.headers,
+        'x-aimlapi-credits-used': String(credits),
+        'x-aimlapi-usd-spent': String(usd),
+      },
+    };
+  },
 };
 
 function dataShape({ request, images, enhancedPrompt }: GenerationOutcome) {

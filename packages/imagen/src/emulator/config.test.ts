@@ -31,6 +31,8 @@ describe('loadEmulatorConfig', () => {
       EMULATOR_RESPONSE_SHAPE: 'output',
       EMULATOR_API_KEY: 'secret',
       EMULATOR_FORCE_STATUS: '503',
+      EMULATOR_PRICE_USD: '0.05',
+      EMULATOR_PRICES_USD: 'imagen-3.0-generate-002=0.03,google/imagen-4.0-generate-001=0.045',
     });
     expect(settings).toEqual({
       port: 0,
@@ -46,6 +48,9 @@ describe('loadEmulatorConfig', () => {
       responseShape: 'output',
       apiKey: 'secret',
       forceStatus: 503,
+      pricesUsd: { 'imagen-3.0-generate-002': 0.03, 'google/imagen-4.0-generate-001': 0.045 },
+      defaultPriceUsd: 0.05,
+      creditsPerUsd: 2100,
     });
   });
 

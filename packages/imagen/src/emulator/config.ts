@@ -25,6 +25,12 @@ export const EmulatorConfigSchema = Type.Object(
     apiKey: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
     /** Test knob: answer every generation with this status (an error body of the provider's). */
     forceStatus: Type.Union([Type.Integer({ minimum: 400, maximum: 599 }), Type.Null()]),
+    /** USD per answered image, by model name as sent (`google/imagen-4.0-generate-001`). */
+    pricesUsd: Type.Record(Type.String(), Type.Number({ minimum: 0 })),
+    /** USD per image for a model not in `pricesUsd`. */
+    defaultPriceUsd: Type.Number({ minimum: 0 }),
+    /** Credits reported per USD spent (`x-aimlapi-credits-used`). */
+    creditsPerUsd: Type.Number({ minimum: 0 }),
   },
   { additionalProperties: false },
 );
@@ -41,7 +47,23 @@ export const DEFAULT_EMULATOR_CONFIG: EmulatorConfig = {
   responseShape: 'data',
   apiKey: null,
   forceStatus: null,
+  pricesUsd: {},
+  defaultPriceUsd: 0.04,
+  creditsPerUsd: 2100,
 };
+
+/** `model=usd,model=usd`: a price per image for some models. */
+const PRICES_PATTERN = '^$|^[^=,\\s]+=\\d+(\\.\\d+)?(,[^=,\\s]+=\\d+(\\.\\d+)?)*$';
+
+function parsePrices(value: string): Record<string, number> {
+  if (!value) return {};
+  return Object.fromEntries(
+    value.split(',').map((pair) => {
+      const at = pair.lastIndexOf('=');
+      return [pair.slice(0, at), Number(pair.slice(at + 1))];
+    }),
+  );
+}
 
 const EnvSchema = Type.Object({
   EMULATOR_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8090 }),
@@ -56,6 +78,8 @@ const EnvSchema = Type.Object({
   EMULATOR_RESPONSE_SHAPE: Type.Enum(['data', 'output'], { default: 'data' }),
   EMULATOR_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
   EMULATOR_FORCE_STATUS: Type.Optional(Type.Integer({ minimum: 400, maximum: 599 })),
+  EMULATOR_PRICE_USD: Type.Number({ minimum: 0, default: 0.04 }),
+  EMULATOR_PRICES_USD: Type.String({ pattern: PRICES_PATTERN, default: '' }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     default: 'info',
   }),
@@ -98,6 +122,9 @@ export function loadEmulatorConfig(env: NodeJS.ProcessEnv = process.env): Emulat
     responseShape: parsed.EMULATOR_RESPONSE_SHAPE,
     apiKey: parsed.EMULATOR_API_KEY ?? null,
     forceStatus: parsed.EMULATOR_FORCE_STATUS ?? null,
+    pricesUsd: problems.length > 0 ? {} : parsePrices(parsed.EMULATOR_PRICES_USD),
+    defaultPriceUsd: parsed.EMULATOR_PRICE_USD,
+    creditsPerUsd: DEFAULT_EMULATOR_CONFIG.creditsPerUsd,
   };
 }
 

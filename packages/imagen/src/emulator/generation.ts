@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type Ledger, priceCall, requestIdOf } from './billing.ts';
 import type { EmulatorConfig } from './config.ts';
 import { enhancePrompt, readDirectives } from './directives.ts';
 import { BodyError, readJson, sendJson } from './http-io.ts';
@@ -15,6 +16,7 @@ export interface GenerationDeps {
   stats: StatsRecorder;
   limiter: RateLimiter;
   images: ImageCache;
+  ledger: Ledger;
   /** Aborted when the emulator closes: latency waits end at once. */
   closing: AbortSignal;
   /** Keep a request open for ever (until close). */
@@ -35,8 +37,19 @@ export async function serveGeneration(
   const leave = deps.stats.enter();
   res.once('close', leave);
   deps.stats.count('requests');
-  const send = (answer: Answer) => sendJson(res, answer.status, answer.body, answer.headers);
   const config = deps.config();
+  let model = '';
+  const send = (answer: Answer) => {
+    deps.ledger.record({
+      request_id: requestIdOf(req),
+      model,
+      status: answer.status,
+      images: 0,
+      credits: 0,
+      usd: 0,
+    });
+    sendJson(res, answer.status, answer.body, answer.headers);
+  };
 
   const denied = route.authenticate(req, url, config.apiKey);
   if (denied) return send(denied);
@@ -57,6 +70,7 @@ export async function serveGeneration(
   const parsed = route.parse(body, url);
   if ('answer' in parsed) return send(parsed.answer);
   const { request } = parsed;
+  model = request.model;
   const directives = readDirectives(request.prompt);
 
   if (config.hangRate > 0 && Math.random() < config.hangRate) {
@@ -96,15 +110,24 @@ export async function serveGeneration(
     };
   });
   deps.stats.count('images', kept);
-  send(
-    route.answer({
-      request,
-      images,
-      filtered: request.count - kept,
-      enhancedPrompt: request.enhance ? enhancePrompt(request.prompt) : null,
-      shape: directives.shape ?? config.responseShape,
-    }),
-  );
+  const answer = route.answer({
+    request,
+    images,
+    filtered: request.count - kept,
+    enhancedPrompt: request.enhance ? enhancePrompt(request.prompt) : null,
+    shape: directives.shape ?? config.responseShape,
+  });
+  const cost = priceCall(config, request.model, kept);
+  const billed = route.bill ? route.bill(answer, cost) : answer;
+  const reported = route.bill ? cost : { usd: 0, credits: 0 };
+  deps.ledger.record({
+    request_id: requestIdOf(req),
+    model,
+    status: billed.status,
+    images: kept,
+    ...reported,
+  });
+  sendJson(res, billed.status, billed.body, billed.headers);
 }
 
 function rateLimited(route: Route, config: EmulatorConfig, waitMs: number): Answer {

@@ -43,6 +43,8 @@ export interface Route {
   /** How the provider refuses a prompt its safety filter blocks. */
   refusal(): Answer;
   answer(outcome: GenerationOutcome): Answer;
+  /** How the provider reports a call's cost, when it does (the AI/ML API's headers and body). */
+  bill?(answer: Answer, cost: { usd: number; credits: number }): Answer;
 }
 
 export const REFUSAL_MESSAGE =

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@imagen-queue/shared';
 import { aimlapiRoute } from './aimlapi-route.ts';
+import { type BilledCall, createLedger } from './billing.ts';
 import { DEFAULT_EMULATOR_CONFIG, type EmulatorConfig, parseConfigPatch } from './config.ts';
 import { serveGeneration } from './generation.ts';
 import { googleRoute } from './google-route.ts';
@@ -17,6 +18,8 @@ export interface Emulator {
   config(): EmulatorConfig;
   setConfig(patch: Partial<EmulatorConfig>): void;
   stats(): EmulatorStats;
+  /** Every generation request since start or reset: its `X-Client-Request-Id` and charge. */
+  calls(): BilledCall[];
   resetStats(): void;
   /** Stops listening and drops every connection, hung requests included. */
   close(): Promise<void>;
@@ -37,6 +40,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const stats = createStatsRecorder();
   const limiter = createRateLimiter();
   const images = createImageCache();
+  const ledger = createLedger();
   const closing = new AbortController();
   const hung = new Set<ServerResponse>();
   const deps = {
@@ -44,6 +48,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     stats,
     limiter,
     images,
+    ledger,
     closing: closing.signal,
     hang(res: ServerResponse) {
       hung.add(res);
@@ -70,9 +75,12 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     }
     if (req.method === 'GET' && pathname === '/__emulator/stats')
       return sendJson(res, 200, stats.snapshot());
+    if (req.method === 'GET' && pathname === '/__emulator/calls')
+      return sendJson(res, 200, { data: ledger.calls() });
     if (req.method === 'POST' && pathname === '/__emulator/reset') {
       stats.reset();
       limiter.reset();
+      ledger.reset();
       return sendJson(res, 200, stats.snapshot());
     }
     if (pathname === '/__emulator/config') {
@@ -116,9 +124,11 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       );
     },
     stats: () => stats.snapshot(),
+    calls: () => ledger.calls(),
     resetStats() {
       stats.reset();
       limiter.reset();
+      ledger.reset();
     },
     async close() {
       closing.abort();

@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import { BATCH_STATUSES } from '../batch-store.ts';
+import { UsageTotals } from '../usage/usage.ts';
 
 export const BatchCountsSchema = Type.Object({
   total: Type.Integer(),
@@ -20,6 +21,7 @@ export const Batch = Type.Object(
     finished_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     metadata: Type.Record(Type.String(), Type.Unknown()),
     webhook_url: Type.Union([Type.String(), Type.Null()]),
+    usage: UsageTotals,
   },
   { $id: 'Batch' },
 );

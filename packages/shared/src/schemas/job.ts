@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { JobUsage } from '../usage/usage.ts';
 import { GenerationParams } from './generation.ts';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
@@ -56,6 +57,7 @@ export const Job = Type.Object(
       Type.Null(),
     ]),
     error: Type.Union([JobError, Type.Null()]),
+    usage: JobUsage,
   },
   { $id: 'Job' },
 );

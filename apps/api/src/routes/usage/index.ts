@@ -1,0 +1,92 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  addTotals,
+  badRequest,
+  createUsageStore,
+  daysBetween,
+  EMPTY_USAGE,
+  UsageTotals,
+  utcDay,
+} from '@imagen-queue/shared';
+import Type from 'typebox';
+
+const Day = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+  description: 'A UTC day, YYYY-MM-DD',
+});
+const MAX_DAYS = 366;
+
+const UsageQuery = Type.Object({
+  from: Type.Optional({ ...Day, description: 'First UTC day (default: 29 days before `to`)' }),
+  to: Type.Optional({ ...Day, description: 'Last UTC day, inclusive (default: today)' }),
+  group_by: Type.Optional(Type.Enum(['day', 'model'], { default: 'day' })),
+});
+
+const UsageRow = Type.Object({
+  day: Type.Optional(Day),
+  model: Type.Optional(Type.String()),
+  ...UsageTotals.properties,
+});
+
+const UsageAnswer = Type.Object(
+  {
+    from: Day,
+    to: Day,
+    group_by: Type.Enum(['day', 'model']),
+    data: Type.Array(UsageRow),
+    total: UsageTotals,
+  },
+  { $id: 'Usage' },
+);
+
+/** `GET /v1/usage`: the tenant's provider usage, as the provider reported it, per day or model. */
+const usage: FastifyPluginAsyncTypebox = async (fastify) => {
+  const store = createUsageStore(fastify.redis, { prefix: fastify.config.redis.prefix });
+  fastify.get(
+    '/v1/usage',
+    {
+      schema: {
+        description:
+          "The tenant's provider calls, images and reported cost (credits, USD) over UTC days.",
+        querystring: UsageQuery,
+        response: { 200: UsageAnswer },
+      },
+    },
+    async (request) => {
+      const to = request.query.to ?? utcDay(new Date());
+      const from =
+        request.query.from ?? utcDay(new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000));
+      const groupBy = request.query.group_by ?? 'day';
+      for (const [name, value] of [
+        ['from', from],
+        ['to', to],
+      ] as const) {
+        if (Number.isNaN(Date.parse(`${value}T00:00:00Z`)))
+          throw badRequest(`${name} is not a day`, [{ path: `/${name}`, message: 'not a day' }]);
+      }
+      const days = daysBetween(from, to).length;
+      if (days === 0)
+        throw badRequest('from is after to', [{ path: '/from', message: 'must not be after to' }]);
+      if (days > MAX_DAYS)
+        throw badRequest(`at most ${MAX_DAYS} days at once`, [
+          { path: '/to', message: `must be within ${MAX_DAYS} days of from` },
+        ]);
+      const data = await store.totals(request.tenant, from, to, groupBy);
+      const total = data.reduce(addTotals, EMPTY_USAGE);
+      return {
+        from,
+        to,
+        group_by: groupBy,
+        data,
+        total: {
+          provider_calls: total.provider_calls,
+          images: total.images,
+          credits: total.credits,
+          cost_usd: total.cost_usd,
+        },
+      };
+    },
+  );
+};
+
+export default usage;

@@ -1,0 +1,73 @@
+import {
+  clientRequestId,
+  type GenerationResult,
+  type ImagenClient,
+  ProviderError,
+  type ProviderUsage,
+} from '@imagen-queue/imagen';
+import type { JobRecord, Logger, Metrics, UsageStore } from '@imagen-queue/shared';
+import { usageMetrics } from './usage-metrics.ts';
+
+export interface ProviderCallContext {
+  imagen: ImagenClient;
+  usage?: UsageStore;
+  metrics?: Metrics;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+/**
+ * One provider call carrying `X-Client-Request-Id: <job>.<n>` (n counts every call of the job,
+ * 429s too, so no two calls share an id), its reported cost added to job, batch and tenant.
+ */
+export async function callProvider(
+  job: JobRecord,
+  ctx: ProviderCallContext,
+): Promise<GenerationResult> {
+  const call = ctx.usage ? await ctx.usage.nextCall(job.tenant, job.id) : job.attempts;
+  const requestId = clientRequestId(job.id, call);
+  let result: GenerationResult;
+  try {
+    result = await ctx.imagen.generate(job.request, { signal: ctx.signal, requestId });
+  } catch (error) {
+    // An answer that never came (network, timeout) may still be billed; it is counted as a call
+    // whose cost is unknown (null), not as free.
+    const usage = error instanceof ProviderError ? error.usage : null;
+    await record(job, ctx, requestId, 0, usage ?? { credits: null, usd: null });
+    throw error;
+  }
+  await record(job, ctx, requestId, result.images.length, result.usage ?? nullUsage);
+  return result;
+}
+
+const nullUsage: ProviderUsage = { credits: null, usd: null };
+
+async function record(
+  job: JobRecord,
+  ctx: ProviderCallContext,
+  requestId: string,
+  images: number,
+  usage: ProviderUsage,
+): Promise<void> {
+  const model = job.request.model;
+  const counters = usageMetrics(ctx.metrics);
+  if (usage.usd !== null) counters?.costUsd.inc({ model }, usage.usd);
+  if (usage.credits !== null) counters?.credits.inc({ model }, usage.credits);
+  if (!ctx.usage) return;
+  try {
+    await ctx.usage.record({
+      tenant: job.tenant,
+      jobId: job.id,
+      batchId: job.batchId,
+      model,
+      calls: 1,
+      images,
+      credits: usage.credits,
+      usd: usage.usd,
+      requestId,
+    });
+  } catch (error) {
+    // The call is made and paid for; failing the job now would only make it pay again.
+    ctx.log.error({ err: error, requestId }, 'could not record provider usage');
+  }
+}

@@ -1,0 +1,85 @@
+import type { BilledCall } from '@imagen-queue/imagen';
+import type { Batch, Job } from '@imagen-queue/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack } from '../support/stack.ts';
+import { testPrefix } from '../support/tracking.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+describe('usage as the provider reported it, per job, batch and tenant', () => {
+  let stack: Awaited<ReturnType<typeof startStack>>;
+
+  beforeAll(async () => {
+    stack = await startStack({ prefix: testPrefix(), emulatorEnv: { EMULATOR_LATENCY_MS: '20' } });
+    const priced = await fetch(`${stack.emulator.url}/__emulator/config`, {
+      method: 'POST',
+      body: JSON.stringify({
+        pricesUsd: { 'imagen-3.0-generate-002': 0.03, 'google/imagen-4.0-generate-001': 0.045 },
+      }),
+    });
+    expect(priced.status).toBe(200);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('a 20-job batch over two models adds up to what the emulator billed, call by call', async () => {
+    const jobs = Array.from({ length: 20 }, (_, i) => ({
+      prompt: `usage ${i}`,
+      model: i % 2 === 0 ? 'imagen-3.0-generate-002' : 'imagen-4.0-generate-001',
+      num_images: 1 + (i % 3),
+    }));
+    const id = await stack.submitBatch(jobs);
+    await stack.waitForBatch(id);
+    const batch = (await stack.request(`/v1/batches/${id}`)).body as Batch;
+    const views = await stack.batchJobs(id);
+    const { data: calls } = (await (
+      await fetch(`${stack.emulator.url}/__emulator/calls`)
+    ).json()) as { data: BilledCall[] };
+
+    expect(views.every((job) => job.status === 'succeeded')).toBe(true);
+    expect(calls).toHaveLength(20);
+    expect(batch.usage.provider_calls).toBe(20);
+    expect(batch.usage.images).toBe(sum(jobs.map((j) => j.num_images)));
+    expect(batch.usage.cost_usd).toBeCloseTo(sum(calls.map((c) => c.usd)), 2);
+    expect(batch.usage.credits).toBeCloseTo(sum(calls.map((c) => c.credits)), 2);
+    const price = (model: string) => (model === 'imagen-3.0-generate-002' ? 0.03 : 0.045);
+    expect(batch.usage.cost_usd).toBeCloseTo(
+      sum(jobs.map((j) => j.num_images * price(j.model))),
+      6,
+    );
+
+    const byId = new Map(calls.map((call) => [call.request_id, call]));
+    expect(byId.size).toBe(20);
+    for (const call of calls) expect(call.request_id).toMatch(REQUEST_ID);
+    for (const job of views as Job[]) {
+      expect(job.usage.request_ids).toHaveLength(1);
+      const own = job.usage.request_ids.map((rid) => byId.get(rid)!);
+      expect(own.every(Boolean)).toBe(true);
+      expect(job.usage.provider_calls).toBe(own.length);
+      expect(job.usage.images).toBe(job.request.num_images);
+      expect(job.usage.cost_usd).toBeCloseTo(sum(own.map((c) => c.usd)), 6);
+      expect(job.usage.credits).toBeCloseTo(sum(own.map((c) => c.credits)), 6);
+    }
+
+    const byModel = (await stack.request('/v1/usage?group_by=model')).body as {
+      data: { model: string; provider_calls: number; cost_usd: number }[];
+      total: { provider_calls: number; cost_usd: number };
+    };
+    expect(byModel.total.provider_calls).toBe(20);
+    expect(byModel.total.cost_usd).toBeCloseTo(batch.usage.cost_usd!, 6);
+    expect(byModel.data.map((row) => row.model).sort()).toEqual([
+      'imagen-3.0-generate-002',
+      'imagen-4.0-generate-001',
+    ]);
+    const byDay = (await stack.request('/v1/usage?group_by=day')).body as {
+      data: { day: string; provider_calls: number }[];
+    };
+    expect(byDay.data).toEqual([
+      expect.objectContaining({ day: new Date().toISOString().slice(0, 10), provider_calls: 20 }),
+    ]);
+    const bad = await stack.request('/v1/usage?from=2026-01-10&to=2026-01-01');
+    expect(bad.status).toBe(400);
+  });
+});
