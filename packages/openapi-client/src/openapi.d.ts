@@ -622,6 +622,143 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/batches/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every job of the batch, one JSON object a line (`ResultLine`), in submission order; `?status=failed` gives the error file. Streamed page by page, so any batch size works. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only jobs in this status */
+                    status?: "queued" | "running" | "succeeded" | "failed" | "canceled";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One `ResultLine` a line */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/x-ndjson": {
+                            id: string;
+                            /** @description Position in the submitted batch, from 0 */
+                            index: number;
+                            /** @enum {unknown} */
+                            status: "queued" | "running" | "succeeded" | "failed" | "canceled";
+                            request: {
+                                /** @enum {unknown} */
+                                model: "imagen-3.0-generate-002" | "imagen-4.0-generate-001" | "imagen-4.0-fast-generate-001" | "imagen-4.0-ultra-generate-001";
+                                prompt: string;
+                                num_images: number;
+                                seed?: number;
+                                enhance_prompt: boolean;
+                                /** @enum {unknown} */
+                                aspect_ratio: "1:1" | "3:4" | "4:3" | "9:16" | "16:9";
+                                image_size?: {
+                                    width: number;
+                                    height: number;
+                                };
+                                /** @enum {unknown} */
+                                person_generation: "dont_allow" | "allow_adult" | "allow_all";
+                                /** @enum {unknown} */
+                                safety_setting: "block_low_and_above" | "block_medium_and_above" | "block_only_high" | "block_none";
+                                add_watermark: boolean;
+                                convert_base64_to_url: boolean;
+                            };
+                            images: {
+                                key: string;
+                                url: string;
+                                sha256: string;
+                                width: number;
+                                height: number;
+                            }[];
+                            error: {
+                                code: string;
+                                message: string;
+                                retryable: boolean;
+                            } | null;
+                            usage: {
+                                /** @description Calls made to the provider, failed ones too */
+                                provider_calls: number;
+                                /** @description Images stored */
+                                images: number;
+                                /** @description Credits the provider reported; null when it reported none */
+                                credits: number | null;
+                                /** @description USD the provider reported; null when it reported none */
+                                cost_usd: number | null;
+                                request_ids: string[];
+                                /** @description The job whose stored images this one copied */
+                                cached_from?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description The request is invalid; `errors` names each field at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid `Authorization: Bearer <key>` header */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource for this tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The tenant made too many requests this minute; see `Retry-After` and `RateLimit-*` */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Redis is unavailable; retry shortly (see `Retry-After`) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/batches": {
         parameters: {
             query?: never;

@@ -17,6 +17,7 @@ import { idempotent } from '../../lib/idempotency.ts';
 import { registerNdjsonParser } from '../../lib/ndjson.ts';
 import { checkMetadata, checkWebhookUrl, resolveParams } from '../../lib/submission.ts';
 import { IdempotencyHeaders } from '../jobs/schemas.ts';
+import results from './results.ts';
 import {
   BATCH_MAX_JOBS,
   BatchJobsQuery,
@@ -36,6 +37,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
     ttlSeconds: config.idempotency.ttlSeconds,
   };
   registerNdjsonParser(fastify, BATCH_MAX_JOBS);
+  await fastify.register(results);
   const load = async (tenant: string, id: string): Promise<BatchRecord> => {
     const record = await fastify.batchStore.get(tenant, id);
     if (!record) throw notFound('batch');
