@@ -236,6 +236,15 @@ export interface paths {
                         metadata?: {
                             [key: string]: unknown;
                         };
+                        /**
+                         * Format: date-time
+                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call
+                         */
+                        start_before?: string;
+                        /** @description Like `start_before`, counted from submission */
+                        start_within_s?: number;
+                        /** @description Serve an exact repeat (same tenant, deterministic model, seed) from the earlier job's images */
+                        cache?: boolean;
                         /** @description Express: runs ahead of your own jobs queued without one, within your tenant's fair share (the value does not order express jobs among themselves) */
                         priority?: number;
                     };
@@ -837,6 +846,17 @@ export interface paths {
                         metadata?: {
                             [key: string]: unknown;
                         };
+                        /**
+                         * Format: date-time
+                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call
+                         */
+                        start_before?: string;
+                        /** @description Like `start_before`, counted from submission */
+                        start_within_s?: number;
+                        /** @description Serve an exact repeat (same tenant, deterministic model, seed) from the earlier job's images */
+                        cache?: boolean;
+                        /** @description Spend cap: once reached, jobs not started end `budget_exceeded` */
+                        max_cost_usd?: number;
                     };
                 };
             };
@@ -2210,6 +2230,8 @@ export interface components {
                 /** @description USD the provider reported; null when it reported none */
                 cost_usd: number | null;
             };
+            /** @description When the batch should be done at its measured pace; null before any finish */
+            eta: string | null;
         };
         /**
          * @example {

@@ -1,5 +1,6 @@
 export * from './batch-store.ts';
 export * from './config.ts';
+export * from './control/control.ts';
 export * from './errors.ts';
 export * from './fair-share.ts';
 export * from './ids.ts';

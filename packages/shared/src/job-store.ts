@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { type JobControl, parseControl, serializeControl } from './control/control.ts';
 import { type RedisKeys, redisKeys } from './keys.ts';
 import type { RedisClient } from './redis.ts';
 import type { GenerationParams } from './schemas/generation.ts';
@@ -25,11 +26,13 @@ export interface JobRecord {
   error: JobError | null;
   /** Kept by the usage store (`record-usage.lua`), never by a transition. */
   usage?: JobUsage;
+  /** Deadline and cache choice; absent = start whenever, cache allowed. */
+  control?: JobControl;
 }
 
 export type NewJob = Pick<
   JobRecord,
-  'id' | 'tenant' | 'batchId' | 'request' | 'metadata' | 'webhookUrl' | 'priority'
+  'id' | 'tenant' | 'batchId' | 'request' | 'metadata' | 'webhookUrl' | 'priority' | 'control'
 >;
 
 export interface TransitionChange {
@@ -148,7 +151,9 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
 }
 
 export function serializeJob(record: JobRecord): Record<string, string> {
+  const control = serializeControl(record.control);
   return {
+    ...(control ? { control } : {}),
     id: record.id,
     tenant: record.tenant,
     batch_id: record.batchId ?? '',
@@ -183,5 +188,6 @@ function deserialize(hash: Record<string, string>): JobRecord {
     result: JSON.parse(hash.result ?? 'null'),
     error: JSON.parse(hash.error ?? 'null'),
     usage: jobUsageFromHash(hash),
+    control: parseControl(hash.control),
   };
 }

@@ -1,4 +1,5 @@
 import type { BatchRecord } from './batch-store.ts';
+import { batchEta } from './control/eta.ts';
 import type { JobRecord } from './job-store.ts';
 import type { Batch } from './schemas/batch.ts';
 import type { Job } from './schemas/job.ts';
@@ -50,5 +51,6 @@ export function toBatchView(record: BatchRecord): Batch {
     metadata: record.metadata,
     webhook_url: record.webhookUrl,
     usage: record.usage ?? EMPTY_USAGE,
+    eta: batchEta(record),
   };
 }

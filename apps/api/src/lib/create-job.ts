@@ -1,4 +1,9 @@
-import { type GenerationParams, type JobRecord, newId } from '@imagen-queue/shared';
+import {
+  type GenerationParams,
+  type JobControl,
+  type JobRecord,
+  newId,
+} from '@imagen-queue/shared';
 import type { FastifyInstance } from 'fastify';
 import { enqueueAll } from './enqueue.ts';
 
@@ -9,6 +14,7 @@ export interface JobSpec {
   webhookUrl: string | null;
   priority: number;
   requestId: string;
+  control?: JobControl;
 }
 
 /** Writes one job's record and queues it; a job that could not be queued leaves no record. */
@@ -21,6 +27,7 @@ export async function createJob(fastify: FastifyInstance, spec: JobSpec): Promis
     metadata: spec.metadata,
     webhookUrl: spec.webhookUrl,
     priority: spec.priority,
+    ...(spec.control ? { control: spec.control } : {}),
   });
   try {
     await enqueueAll(fastify.queues.generation, fastify.config, [record], spec.requestId);

@@ -1,6 +1,7 @@
 import { type GenerationResult, type ImagenClient, ProviderError } from '@imagen-queue/imagen';
 import {
   type GenerateImagesPayload,
+  type JobError,
   type JobRecord,
   type JobStore,
   type Logger,
@@ -9,6 +10,7 @@ import {
   TERMINAL_STATUSES,
   type UsageStore,
 } from '@imagen-queue/shared';
+import { deadlineRefusal } from '../control/before-start.ts';
 import { callProvider } from '../control/provider-call.ts';
 import { describeFailure } from '../failures.ts';
 import type { ProviderLimiter } from '../limiter.ts';
@@ -79,6 +81,8 @@ export async function generateImages(
     if (job) await ctx.onFoundFinished?.(job);
     return;
   }
+  const refusal = deadlineRefusal(job);
+  if (refusal) return refuseToStart(job, refusal, ctx);
   const started = await ctx.store.transition(tenant, jobId, {
     from: ['queued', 'running'],
     to: 'running',
@@ -159,6 +163,24 @@ async function generate(job: JobRecord, ctx: ProcessorContext): Promise<Generati
     await answered(limited ? 'limited' : 'ok');
     throw error;
   }
+}
+
+/** Ends a job that never started (deadline, budget) as canceled, with no provider call. */
+async function refuseToStart(job: JobRecord, error: JobError, ctx: ProcessorContext) {
+  const ended = await ctx.store.transition(job.tenant, job.id, {
+    from: ['queued'],
+    to: 'canceled',
+    error,
+    batchId: job.batchId,
+  });
+  if (!ended.applied) return;
+  ctx.log.info({ code: error.code }, 'job not started');
+  ctx.metrics?.jobsFinished.inc({ outcome: 'canceled', code: error.code });
+  await ctx.onFinished?.(
+    { ...job, status: 'canceled', error },
+    ended.terminalCount,
+    ended.batchCompletion,
+  );
 }
 
 async function handleFailure(

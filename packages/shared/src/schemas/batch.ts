@@ -22,6 +22,9 @@ export const Batch = Type.Object(
     metadata: Type.Record(Type.String(), Type.Unknown()),
     webhook_url: Type.Union([Type.String(), Type.Null()]),
     usage: UsageTotals,
+    eta: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description: 'When the batch should be done at its measured pace; null before any finish',
+    }),
   },
   { $id: 'Batch' },
 );

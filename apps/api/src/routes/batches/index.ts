@@ -7,6 +7,7 @@ import {
   type JobRecord,
   newId,
   notFound,
+  resolveControl,
   toBatchView,
   toJobView,
 } from '@imagen-queue/shared';
@@ -65,6 +66,8 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
     (request, reply) =>
       idempotent(idempotency, request, reply, async () => {
         const { jobs, defaults = {}, webhook_url, metadata = {} } = request.body;
+        const { start_before, start_within_s, cache } = request.body;
+        const control = resolveControl({ start_before, start_within_s, cache }, Date.now());
         checkMetadata(metadata);
         checkWebhookUrl(webhook_url, config.webhooks.allowPrivateNetworks);
         // Every line is checked before anything is written or queued.
@@ -83,6 +86,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
             metadata: {},
             webhookUrl: null,
             priority: 0,
+            control,
           })),
         });
         try {

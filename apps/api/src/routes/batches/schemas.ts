@@ -1,4 +1,9 @@
-import { BATCH_ID_PATTERN, GenerationFields, JOB_STATUSES } from '@imagen-queue/shared';
+import {
+  BATCH_ID_PATTERN,
+  ControlFields,
+  GenerationFields,
+  JOB_STATUSES,
+} from '@imagen-queue/shared';
 import Type from 'typebox';
 import { SubmissionExtras } from '../jobs/schemas.ts';
 
@@ -28,6 +33,13 @@ export const BatchSubmission = Type.Object(
     jobs: Type.Array(BatchJobInput, { minItems: 1, maxItems: BATCH_MAX_JOBS }),
     defaults: Type.Optional(BatchJobInput),
     ...SubmissionExtras,
+    ...ControlFields,
+    max_cost_usd: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        description: 'Spend cap: once reached, jobs not started end `budget_exceeded`',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { conflict, Job, type JobRecord, notFound, toJobView } from '@imagen-queue/shared';
+import {
+  conflict,
+  Job,
+  type JobRecord,
+  notFound,
+  resolveControl,
+  toJobView,
+} from '@imagen-queue/shared';
 import { cancelJobs } from '../../lib/cancel.ts';
 import { createJob } from '../../lib/create-job.ts';
 import { enqueueAll } from '../../lib/enqueue.ts';
@@ -25,7 +32,16 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
     { schema: { body: JobSubmission, headers: IdempotencyHeaders, response: { 202: Job } } },
     (request, reply) =>
       idempotent(idempotency, request, reply, async () => {
-        const { webhook_url, metadata = {}, priority, ...input } = request.body;
+        const {
+          webhook_url,
+          metadata = {},
+          priority,
+          start_before,
+          start_within_s,
+          cache,
+          ...input
+        } = request.body;
+        const control = resolveControl({ start_before, start_within_s, cache }, Date.now());
         checkMetadata(metadata);
         checkWebhookUrl(webhook_url, config.webhooks.allowPrivateNetworks);
         const params = resolveParams(input);
@@ -36,6 +52,7 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
           webhookUrl: webhook_url ?? null,
           priority: priority ?? 0,
           requestId: request.id,
+          control,
         });
         request.log.info({ jobId: record.id, tenant: record.tenant }, 'job accepted');
         return {

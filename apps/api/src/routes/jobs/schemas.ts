@@ -1,4 +1,4 @@
-import { GenerationFields, JOB_ID_PATTERN } from '@imagen-queue/shared';
+import { ControlFields, GenerationFields, JOB_ID_PATTERN } from '@imagen-queue/shared';
 import Type from 'typebox';
 
 /** What a submission may carry besides the generation parameters (jobs and batches alike). */
@@ -15,6 +15,7 @@ export const JobSubmission = Type.Object(
   {
     ...GenerationFields,
     ...SubmissionExtras,
+    ...ControlFields,
     priority: Type.Optional(
       Type.Integer({
         minimum: 1,

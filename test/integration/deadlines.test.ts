@@ -1,0 +1,67 @@
+import type { BilledCall } from '@imagen-queue/imagen';
+import type { Job } from '@imagen-queue/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack } from '../support/stack.ts';
+import { testPrefix } from '../support/tracking.ts';
+
+describe('deadlines: a job not started in time ends without a provider call', () => {
+  let stack: Awaited<ReturnType<typeof startStack>>;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      prefix: testPrefix(),
+      emulatorEnv: { EMULATOR_LATENCY_MS: '800' },
+      env: { WORKER_CONCURRENCY: '1' },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('start_within_s: 2 behind a long backlog → deadline_exceeded, never sent', async () => {
+    // 8 calls of 800 ms at concurrency 1: the deadline batch cannot start within 2 s.
+    const backlog = await stack.submitBatch(
+      Array.from({ length: 8 }, (_, i) => ({ prompt: `backlog ${i}` })),
+    );
+    const { status, body } = await stack.request('/v1/batches', {
+      method: 'POST',
+      body: JSON.stringify({
+        jobs: Array.from({ length: 4 }, (_, i) => ({ prompt: `hurry ${i}` })),
+        start_within_s: 2,
+      }),
+    });
+    expect(status, JSON.stringify(body)).toBe(202);
+    const hurried = (body as { id: string }).id;
+    const late = await stack.waitForBatch(hurried);
+    await stack.waitForBatch(backlog);
+    expect(late.counts).toMatchObject({ total: 4, canceled: 4 });
+    const jobs = (await stack.batchJobs(hurried)) as Job[];
+    for (const job of jobs) {
+      expect(job.status).toBe('canceled');
+      expect(job.error?.code).toBe('deadline_exceeded');
+      expect(job.usage.provider_calls).toBe(0);
+      expect(job.started_at).toBeNull();
+    }
+    const { data: calls } = (await (
+      await fetch(`${stack.emulator.url}/__emulator/calls`)
+    ).json()) as { data: BilledCall[] };
+    expect(calls).toHaveLength(8);
+    const hurriedIds = jobs.map((job) => job.id.replace('_', '-'));
+    expect(
+      calls.filter((call) => hurriedIds.some((id) => call.request_id?.startsWith(id))),
+    ).toEqual([]);
+  });
+
+  it('refuses start_before with start_within_s, naming the field', async () => {
+    const { status, body } = await stack.request('/v1/jobs', {
+      method: 'POST',
+      body: JSON.stringify({
+        prompt: 'x',
+        start_before: new Date().toISOString(),
+        start_within_s: 5,
+      }),
+    });
+    expect(status).toBe(400);
+    expect((body as { errors: { path: string }[] }).errors[0]!.path).toBe('/start_within_s');
+  });
+});
