@@ -3,6 +3,7 @@ import {
   bullPrefix,
   type Config,
   createFairShare,
+  createImageCacheStore,
   createUsageStore,
   type GenerateImagesPayload,
   type JobName,
@@ -54,6 +55,11 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
   const { config, logger, webhooks } = deps;
   const fairShare = createFairShare(deps.connection, { prefix: config.redis.prefix });
   const usage = createUsageStore(deps.connection, { prefix: config.redis.prefix });
+  // Entries live as long as finished jobs' records; with image retention, that is the bound.
+  const imageCache = createImageCacheStore(deps.connection, {
+    prefix: config.redis.prefix,
+    ttlSeconds: config.worker.retentionSeconds,
+  });
   const worker: GenerationWorker = new Worker<GenerateImagesPayload, void, JobName>(
     QUEUES.generation,
     async (job: Job<GenerateImagesPayload, void, JobName>, _token, signal) => {
@@ -81,6 +87,7 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
           limiter: deps.limiter,
           spool: deps.spool,
           usage,
+          imageCache,
           ...(deps.metrics ? { metrics: deps.metrics } : {}),
           signal: signal ?? new AbortController().signal,
           finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),

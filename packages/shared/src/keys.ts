@@ -24,6 +24,9 @@ export function redisKeys(prefix: string) {
     batchWebhooks: (tenant: string, id: string) => `${tenantTag(tenant)}:batch:${id}:webhooks`,
     /** The tenant's usage of one UTC day (a hash of `<model>|calls`, `<model>|usd`, …). */
     usageDay: (tenant: string, day: string) => `${tenantTag(tenant)}:usage:${day}`,
+    /** An exact request's fingerprint → the job whose stored images answer it (a JSON string). */
+    imageCache: (tenant: string, fingerprint: string) =>
+      `${tenantTag(tenant)}:image-cache:${fingerprint}`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

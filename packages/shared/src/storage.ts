@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -29,6 +30,8 @@ export interface Storage {
   /** Writes the object; the same key written twice holds one object, never two. */
   putImage(input: PutImageInput): Promise<{ sha256: string; bytes: number }>;
   presignGet(key: string): Promise<string>;
+  /** Server-side copy (S3 `CopyObject`): the bytes never pass through us. */
+  copyObject(from: string, to: string, signal?: AbortSignal): Promise<void>;
   /** Creates the bucket when missing; safe to call from many processes at once. */
   ensureBucket(): Promise<void>;
   ping(): Promise<void>;
@@ -68,6 +71,16 @@ export function createStorage(config: Config['s3']): Storage {
         signal ? { abortSignal: signal } : {},
       );
       return { sha256, bytes: bytes.byteLength };
+    },
+    async copyObject(from, to, signal) {
+      await client.send(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key: to,
+          CopySource: `${bucket}/${from.split('/').map(encodeURIComponent).join('/')}`,
+        }),
+        signal ? { abortSignal: signal } : {},
+      );
     },
     presignGet(key) {
       return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), {

@@ -1,6 +1,7 @@
 import { type GenerationResult, type ImagenClient, ProviderError } from '@imagen-queue/imagen';
 import {
   type GenerateImagesPayload,
+  type ImageCacheStore,
   type JobError,
   type JobRecord,
   type JobStore,
@@ -11,6 +12,7 @@ import {
   type UsageStore,
 } from '@imagen-queue/shared';
 import { deadlineRefusal } from '../control/before-start.ts';
+import { rememberForCache, serveFromCache } from '../control/cache.ts';
 import { callProvider } from '../control/provider-call.ts';
 import { describeFailure } from '../failures.ts';
 import type { ProviderLimiter } from '../limiter.ts';
@@ -34,6 +36,8 @@ export interface ProcessorContext {
   metrics?: Metrics;
   /** Where each provider call's reported cost is added up; absent = not recorded. */
   usage?: UsageStore;
+  /** Earlier identical jobs' images, for deterministic models; absent = never served from it. */
+  imageCache?: ImageCacheStore;
   /** Called once a terminal transition has been applied (or found applied): webhooks hang here. */
   onFinished?: (job: JobRecord, terminalCount: number, batchCompletion: number) => Promise<void>;
   /**
@@ -115,6 +119,16 @@ async function produce(job: JobRecord, ctx: ProcessorContext) {
   const { tenant, id: jobId } = job;
   // Only an earlier attempt can have left images in the spool.
   const spooled = job.attempts > 0 ? await ctx.spool.load(tenant, jobId) : null;
+  const cached = spooled ? null : await serveFromCache(job, ctx);
+  if (cached) {
+    return ctx.store.transition(tenant, jobId, {
+      from: ['running'],
+      to: 'succeeded',
+      result: cached,
+      error: null,
+      batchId: job.batchId,
+    });
+  }
   const generated = spooled ?? (await generate(job, ctx));
   let images: Awaited<ReturnType<typeof uploadImages>>;
   try {
@@ -134,13 +148,19 @@ async function produce(job: JobRecord, ctx: ProcessorContext) {
     if (!ctx.signal.aborted) await ctx.spool.save(tenant, jobId, generated);
     throw error;
   }
+  const result = {
+    images,
+    enhanced_prompt: generated.enhancedPrompt,
+    filtered: generated.filtered,
+  };
   const finished = await ctx.store.transition(tenant, jobId, {
     from: ['running'],
     to: 'succeeded',
-    result: { images, enhanced_prompt: generated.enhancedPrompt, filtered: generated.filtered },
+    result,
     error: null,
     batchId: job.batchId,
   });
+  if (finished.applied) await rememberForCache(job, result, ctx);
   if (spooled) await ctx.spool.clear(tenant, jobId);
   ctx.log.info({ images: images.length, filtered: generated.filtered }, 'job succeeded');
   return finished;

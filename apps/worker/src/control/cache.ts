@@ -1,0 +1,80 @@
+import {
+  type ImageCacheStore,
+  imageKey,
+  isDeterministic,
+  type JobRecord,
+  type Logger,
+  type Storage,
+  type StoredResult,
+  type UsageStore,
+} from '@imagen-queue/shared';
+
+export interface CacheContext {
+  imageCache?: ImageCacheStore;
+  usage?: UsageStore;
+  storage: Pick<Storage, 'copyObject'>;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+/** Only a seeded request to a deterministic model, not opted out, gives the same image again. */
+function cacheable(job: JobRecord): boolean {
+  return (
+    job.control?.cache !== false &&
+    job.request.seed !== undefined &&
+    isDeterministic(job.request.model)
+  );
+}
+
+/**
+ * The result of an earlier identical job of the tenant, its images copied to this job's own keys
+ * (S3 `CopyObject`), with no provider call; `null` when there is none or its images are gone.
+ */
+export async function serveFromCache(
+  job: JobRecord,
+  ctx: CacheContext,
+): Promise<StoredResult | null> {
+  if (!ctx.imageCache || !cacheable(job)) return null;
+  const hit = await ctx.imageCache.find(job.tenant, job.request);
+  if (!hit || hit.jobId === job.id) return null;
+  const images = [];
+  try {
+    for (const [index, image] of hit.result.images.entries()) {
+      const key = imageKey(job.tenant, job.batchId, job.id, index);
+      await ctx.storage.copyObject(image.key, key, ctx.signal);
+      images.push({ ...image, key });
+    }
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    // The source expired or was deleted: generate afresh rather than fail the job.
+    ctx.log.warn({ err: error, cachedFrom: hit.jobId }, 'cached images unavailable; generating');
+    await ctx.imageCache.forget(job.tenant, job.request);
+    return null;
+  }
+  await ctx.usage?.record({
+    tenant: job.tenant,
+    jobId: job.id,
+    batchId: job.batchId,
+    model: job.request.model,
+    calls: 0,
+    images: images.length,
+    credits: 0,
+    usd: 0,
+    requestId: null,
+    cachedFrom: hit.jobId,
+  });
+  ctx.log.info({ cachedFrom: hit.jobId, images: images.length }, 'served from the image cache');
+  return { ...hit.result, images };
+}
+
+/** Makes this job's stored images the answer to later exact repeats. */
+export async function rememberForCache(
+  job: JobRecord,
+  result: StoredResult,
+  ctx: CacheContext,
+): Promise<void> {
+  if (!ctx.imageCache || !cacheable(job) || result.images.length === 0) return;
+  await ctx.imageCache
+    .remember(job.tenant, job.request, { jobId: job.id, result })
+    .catch((error: unknown) => ctx.log.warn({ err: error }, 'could not remember for the cache'));
+}
