@@ -2,6 +2,7 @@ import type { ImagenClient } from '@imagen-queue/imagen';
 import {
   bullPrefix,
   type Config,
+  createBudgetStore,
   createFairShare,
   createImageCacheStore,
   createUsageStore,
@@ -60,6 +61,10 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
     prefix: config.redis.prefix,
     ttlSeconds: config.worker.retentionSeconds,
   });
+  const budgets = {
+    store: createBudgetStore(deps.connection, { prefix: config.redis.prefix }),
+    ...config.budgets,
+  };
   const worker: GenerationWorker = new Worker<GenerateImagesPayload, void, JobName>(
     QUEUES.generation,
     async (job: Job<GenerateImagesPayload, void, JobName>, _token, signal) => {
@@ -88,6 +93,7 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
           spool: deps.spool,
           usage,
           imageCache,
+          budgets,
           ...(deps.metrics ? { metrics: deps.metrics } : {}),
           signal: signal ?? new AbortController().signal,
           finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),

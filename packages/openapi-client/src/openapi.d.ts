@@ -2232,6 +2232,9 @@ export interface components {
             };
             /** @description When the batch should be done at its measured pace; null before any finish */
             eta: string | null;
+            max_cost_usd: number | null;
+            /** @description Why jobs were left unstarted (`canceled` with this error code) */
+            stop_reason: "budget_exceeded" | null;
         };
         /**
          * @example {

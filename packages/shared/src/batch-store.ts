@@ -31,6 +31,10 @@ export interface BatchRecord {
   completions: number;
   /** Summed by every call's `record-usage.lua`, like the counts. */
   usage?: UsageTotals;
+  /** The batch's spend cap (USD), if it set one. */
+  maxCostUsd?: number | null;
+  /** Why jobs stopped being started: a cap was spent (`budget.lua`). */
+  stopReason?: 'budget_exceeded' | null;
 }
 
 export interface NewBatch {
@@ -38,6 +42,7 @@ export interface NewBatch {
   tenant: string;
   metadata: Record<string, unknown>;
   webhookUrl: string | null;
+  maxCostUsd?: number | null;
   /** Each job's `batchId` must be this batch's id. */
   jobs: NewJob[];
 }
@@ -58,7 +63,7 @@ export function createBatchStore(redis: RedisClient, options: { prefix: string }
   const keys = redisKeys(options.prefix);
   const client = redis as Redis;
   return {
-    async create({ id, tenant, metadata, webhookUrl, jobs }) {
+    async create({ id, tenant, metadata, webhookUrl, jobs, maxCostUsd = null }) {
       const createdAt = new Date().toISOString();
       const batch: BatchRecord = {
         id,
@@ -77,6 +82,8 @@ export function createBatchStore(redis: RedisClient, options: { prefix: string }
         metadata,
         webhookUrl,
         completions: 0,
+        maxCostUsd,
+        stopReason: null,
       };
       const records: JobRecord[] = jobs.map((job) => ({
         ...job,
@@ -100,6 +107,7 @@ export function createBatchStore(redis: RedisClient, options: { prefix: string }
         webhook_url: webhookUrl ?? '',
         completions: '0',
         cancel_requested: '0',
+        ...(maxCostUsd !== null ? { max_cost_usd: String(maxCostUsd) } : {}),
       });
       for (const record of records) multi.hset(keys.job(tenant, record.id), serializeJob(record));
       for (let i = 0; i < records.length; i += 1000) {
@@ -130,6 +138,8 @@ export function createBatchStore(redis: RedisClient, options: { prefix: string }
         webhookUrl: hash.webhook_url || null,
         completions: count('completions'),
         usage: usageTotalsFromHash(hash),
+        maxCostUsd: hash.max_cost_usd ? Number(hash.max_cost_usd) : null,
+        stopReason: hash.budget_exhausted === '1' ? 'budget_exceeded' : null,
       };
     },
     jobIds(tenant, id, start, count) {

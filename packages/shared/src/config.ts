@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import Value from 'typebox/value';
+import { type AmountTable, parseAmounts } from './control/amounts.ts';
 
 /**
  * Every environment variable the system reads, flat, as the operator writes them.
@@ -27,6 +28,8 @@ export const EnvSchema = Type.Object({
   S3_FORCE_PATH_STYLE: Type.Boolean({ default: false }),
   S3_PRESIGN_TTL_S: Type.Integer({ minimum: 1, maximum: 604800, default: 3600 }),
   IMAGEN_PROVIDER: Type.Enum(['aimlapi', 'google'], { default: 'aimlapi' }),
+  TENANT_BUDGETS_USD_PER_DAY: Type.Optional(Type.String()),
+  IMAGEN_PRICES_USD: Type.Optional(Type.String()),
   IMAGEN_BASE_URL: Type.String({ default: 'https://api.aimlapi.com' }),
   IMAGEN_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
   IMAGEN_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 60000 }),
@@ -95,6 +98,12 @@ export interface Config {
     initialPerMin: number;
   };
   webhooks: { allowPrivateNetworks: boolean; retryScheduleMs: number[] };
+  budgets: {
+    /** Daily USD cap per tenant (`*` = every tenant not listed). */
+    tenantPerDay: AmountTable;
+    /** USD per image by model, until the model's running average is known. */
+    pricePerImage: AmountTable;
+  };
 }
 
 /** Every invalid variable, so an operator fixes them all in one go. */
@@ -154,6 +163,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     () => parseDurations(parsed.WEBHOOK_RETRY_SCHEDULE),
     [],
   );
+  const noAmounts: AmountTable = { byName: {}, fallback: null };
+  const tenantPerDay = check(
+    'TENANT_BUDGETS_USD_PER_DAY',
+    () => parseAmounts(parsed.TENANT_BUDGETS_USD_PER_DAY),
+    noAmounts,
+  );
+  const pricePerImage = check(
+    'IMAGEN_PRICES_USD',
+    () => parseAmounts(parsed.IMAGEN_PRICES_USD),
+    noAmounts,
+  );
   if (Boolean(parsed.S3_ACCESS_KEY_ID) !== Boolean(parsed.S3_SECRET_ACCESS_KEY)) {
     dedupedProblems.push(
       'S3_SECRET_ACCESS_KEY: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together',
@@ -206,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowPrivateNetworks: parsed.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
       retryScheduleMs,
     },
+    budgets: { tenantPerDay, pricePerImage },
   };
 }
 

@@ -1,5 +1,7 @@
 export * from './batch-store.ts';
 export * from './config.ts';
+export * from './control/amounts.ts';
+export * from './control/budget-store.ts';
 export * from './control/control.ts';
 export * from './control/deterministic.ts';
 export * from './control/image-cache-store.ts';

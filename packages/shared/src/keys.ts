@@ -24,6 +24,10 @@ export function redisKeys(prefix: string) {
     batchWebhooks: (tenant: string, id: string) => `${tenantTag(tenant)}:batch:${id}:webhooks`,
     /** The tenant's usage of one UTC day (a hash of `<model>|calls`, `<model>|usd`, …). */
     usageDay: (tenant: string, day: string) => `${tenantTag(tenant)}:usage:${day}`,
+    /** The tenant's committed spend of one UTC day, against its daily cap. */
+    budgetDay: (tenant: string, day: string) => `${tenantTag(tenant)}:budget:${day}`,
+    /** A model's reported cost so far, all tenants (not tenant-tagged: read on its own). */
+    costAverage: (model: string) => `${prefix}:cost-average:${model}`,
     /** An exact request's fingerprint → the job whose stored images answer it (a JSON string). */
     imageCache: (tenant: string, fingerprint: string) =>
       `${tenantTag(tenant)}:image-cache:${fingerprint}`,

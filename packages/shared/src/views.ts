@@ -52,5 +52,7 @@ export function toBatchView(record: BatchRecord): Batch {
     webhook_url: record.webhookUrl,
     usage: record.usage ?? EMPTY_USAGE,
     eta: batchEta(record),
+    max_cost_usd: record.maxCostUsd ?? null,
+    stop_reason: record.stopReason ?? null,
   };
 }

@@ -5,7 +5,8 @@ import {
   ProviderError,
   type ProviderUsage,
 } from '@imagen-queue/imagen';
-import type { JobRecord, Logger, Metrics, UsageStore } from '@imagen-queue/shared';
+import type { JobRecord, Logger, Metrics, Reservation, UsageStore } from '@imagen-queue/shared';
+import { type Budgets, settleBudget } from './budget.ts';
 import { usageMetrics } from './usage-metrics.ts';
 
 export interface ProviderCallContext {
@@ -14,6 +15,7 @@ export interface ProviderCallContext {
   metrics?: Metrics;
   log: Logger;
   signal: AbortSignal;
+  budgets?: Budgets;
 }
 
 /**
@@ -23,6 +25,7 @@ export interface ProviderCallContext {
 export async function callProvider(
   job: JobRecord,
   ctx: ProviderCallContext,
+  reservation: Reservation | null = null,
 ): Promise<GenerationResult> {
   const call = ctx.usage ? await ctx.usage.nextCall(job.tenant, job.id) : job.attempts;
   const requestId = clientRequestId(job.id, call);
@@ -32,11 +35,27 @@ export async function callProvider(
   } catch (error) {
     // An answer that never came (network, timeout) may still be billed; it is counted as a call
     // whose cost is unknown (null), not as free.
-    const usage = error instanceof ProviderError ? error.usage : null;
-    await record(job, ctx, requestId, 0, usage ?? { credits: null, usd: null });
+    const usage = (error instanceof ProviderError ? error.usage : null) ?? nullUsage;
+    await record(job, ctx, requestId, 0, usage);
+    // An error answer without a reported cost is not billed; a lost answer may have been.
+    const answered = error instanceof ProviderError && error.status !== null;
+    const usd = usage.usd ?? (answered ? 0 : null);
+    await settleBudget(
+      ctx.budgets,
+      reservation,
+      { model: job.request.model, images: 0, usd },
+      ctx.log,
+    );
     throw error;
   }
-  await record(job, ctx, requestId, result.images.length, result.usage ?? nullUsage);
+  const usage = result.usage ?? nullUsage;
+  await record(job, ctx, requestId, result.images.length, usage);
+  await settleBudget(
+    ctx.budgets,
+    reservation,
+    { model: job.request.model, images: result.images.length, usd: usage.usd },
+    ctx.log,
+  );
   return result;
 }
 

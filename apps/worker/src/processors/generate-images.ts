@@ -12,6 +12,7 @@ import {
   type UsageStore,
 } from '@imagen-queue/shared';
 import { deadlineRefusal } from '../control/before-start.ts';
+import { BudgetExceeded, type Budgets, reserveBudget, settleBudget } from '../control/budget.ts';
 import { rememberForCache, serveFromCache } from '../control/cache.ts';
 import { callProvider } from '../control/provider-call.ts';
 import { describeFailure } from '../failures.ts';
@@ -38,6 +39,8 @@ export interface ProcessorContext {
   usage?: UsageStore;
   /** Earlier identical jobs' images, for deterministic models; absent = never served from it. */
   imageCache?: ImageCacheStore;
+  /** Batch and tenant spend caps, reserved before each call; absent = no caps. */
+  budgets?: Budgets;
   /** Called once a terminal transition has been applied (or found applied): webhooks hang here. */
   onFinished?: (job: JobRecord, terminalCount: number, batchCompletion: number) => Promise<void>;
   /**
@@ -167,11 +170,19 @@ async function produce(job: JobRecord, ctx: ProcessorContext) {
 }
 
 async function generate(job: JobRecord, ctx: ProcessorContext): Promise<GenerationResult> {
-  const answered = await ctx.limiter.acquire(ctx.signal);
+  const reservation = await reserveBudget(job, ctx.budgets);
+  let answered: Awaited<ReturnType<ProviderLimiter['acquire']>>;
+  try {
+    answered = await ctx.limiter.acquire(ctx.signal);
+  } catch (error) {
+    const release = { model: job.request.model, images: 0, usd: 0 };
+    await settleBudget(ctx.budgets, reservation, release, ctx.log);
+    throw error;
+  }
   const model = job.request.model;
   const timer = ctx.metrics?.providerLatency.startTimer({ model });
   try {
-    const result = await callProvider(job, ctx);
+    const result = await callProvider(job, ctx, reservation);
     timer?.({ outcome: 'ok' });
     await answered('ok');
     return result;
@@ -214,6 +225,20 @@ async function handleFailure(
     ctx.log.info('job canceled while running; attempt abandoned');
     // The API enqueued the cancel event; enqueueing it again (same id) covers a failed enqueue.
     await ctx.onFoundFinished?.(current);
+    return;
+  }
+  if (error instanceof BudgetExceeded) {
+    const stopped = await ctx.store.transition(tenant, id, {
+      from: ['running'],
+      to: 'canceled',
+      error: error.toJobError(),
+      batchId: job.batchId,
+    });
+    ctx.log.info({ cap: error.cap }, 'budget spent; job not started');
+    if (!stopped.applied) return;
+    ctx.metrics?.jobsFinished.inc({ outcome: 'canceled', code: 'budget_exceeded' });
+    const ended = { ...job, status: 'canceled' as const, error: error.toJobError() };
+    await ctx.onFinished?.(ended, stopped.terminalCount, stopped.batchCompletion);
     return;
   }
   const failure = describeFailure(error);

@@ -25,6 +25,10 @@ export const Batch = Type.Object(
     eta: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
       description: 'When the batch should be done at its measured pace; null before any finish',
     }),
+    max_cost_usd: Type.Union([Type.Number(), Type.Null()]),
+    stop_reason: Type.Union([Type.Literal('budget_exceeded'), Type.Null()], {
+      description: 'Why jobs were left unstarted (`canceled` with this error code)',
+    }),
   },
   { $id: 'Batch' },
 );

@@ -3,6 +3,7 @@ import {
   Batch,
   type BatchRecord,
   conflict,
+  createBudgetStore,
   Job,
   type JobRecord,
   newId,
@@ -14,6 +15,7 @@ import {
 import Type from 'typebox';
 import { cancelJobs } from '../../lib/cancel.ts';
 import { enqueueAll } from '../../lib/enqueue.ts';
+import { checkBatchBudget } from '../../lib/estimate-cost.ts';
 import { idempotent } from '../../lib/idempotency.ts';
 import { registerNdjsonParser } from '../../lib/ndjson.ts';
 import { checkMetadata, checkWebhookUrl, resolveParams } from '../../lib/submission.ts';
@@ -38,6 +40,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
     ttlSeconds: config.idempotency.ttlSeconds,
   };
   registerNdjsonParser(fastify, BATCH_MAX_JOBS);
+  const budgets = createBudgetStore(fastify.redis, { prefix: config.redis.prefix });
   await fastify.register(results);
   const load = async (tenant: string, id: string): Promise<BatchRecord> => {
     const record = await fastify.batchStore.get(tenant, id);
@@ -72,12 +75,14 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
         checkWebhookUrl(webhook_url, config.webhooks.allowPrivateNetworks);
         // Every line is checked before anything is written or queued.
         const params = jobs.map((job, i) => resolveParams({ ...defaults, ...job }, `/jobs/${i}`));
+        await checkBatchBudget(budgets, config, params, request.body.max_cost_usd);
         const batchId = newId('bat');
         const { batch, jobs: records } = await fastify.batchStore.create({
           id: batchId,
           tenant: request.tenant,
           metadata,
           webhookUrl: webhook_url ?? null,
+          maxCostUsd: request.body.max_cost_usd ?? null,
           jobs: params.map((request_) => ({
             id: newId('job'),
             tenant: request.tenant,

@@ -1,0 +1,75 @@
+import {
+  type AmountTable,
+  amountFor,
+  type BudgetStore,
+  type JobError,
+  type JobRecord,
+  type Logger,
+  type Reservation,
+} from '@imagen-queue/shared';
+
+export interface Budgets {
+  store: BudgetStore;
+  tenantPerDay: AmountTable;
+  pricePerImage: AmountTable;
+}
+
+/** A cap is spent: the job is not started (it ends `canceled`, code `budget_exceeded`). */
+export class BudgetExceeded extends Error {
+  readonly cap: 'batch' | 'tenant';
+  constructor(cap: 'batch' | 'tenant') {
+    super(
+      cap === 'batch'
+        ? "the batch's max_cost_usd is spent; the job was not started"
+        : "the tenant's daily budget is spent; the job was not started",
+    );
+    this.name = 'BudgetExceeded';
+    this.cap = cap;
+  }
+
+  toJobError(): JobError {
+    return { code: 'budget_exceeded', message: this.message, retryable: false };
+  }
+}
+
+/**
+ * Reserves what the call is expected to cost (the model's running average per image, else its
+ * configured price, else nothing yet) against the batch's and the tenant's caps, before the call.
+ */
+export async function reserveBudget(
+  job: JobRecord,
+  budgets: Budgets | undefined,
+): Promise<Reservation | null> {
+  if (!budgets) return null;
+  const { model, num_images: images } = job.request;
+  const perImage =
+    (await budgets.store.averagePerImage(model)) ?? amountFor(budgets.pricePerImage, model) ?? 0;
+  const answer = await budgets.store.reserve(
+    {
+      tenant: job.tenant,
+      batchId: job.batchId,
+      dailyCap: amountFor(budgets.tenantPerDay, job.tenant),
+    },
+    perImage * images,
+  );
+  if (!answer.ok) throw new BudgetExceeded(answer.cap);
+  return answer.reservation;
+}
+
+/** Replaces the reservation by the reported cost and teaches the model's running average. */
+export async function settleBudget(
+  budgets: Budgets | undefined,
+  reservation: Reservation | null,
+  outcome: { model: string; images: number; usd: number | null },
+  log: Logger,
+): Promise<void> {
+  if (!budgets) return;
+  try {
+    if (reservation) await budgets.store.settle(reservation, outcome.usd);
+    if (outcome.usd !== null && outcome.images > 0) {
+      await budgets.store.learn(outcome.model, outcome.images, outcome.usd);
+    }
+  } catch (error) {
+    log.warn({ err: error }, 'could not settle the budget reservation');
+  }
+}
