@@ -134,6 +134,16 @@ describe('pnpm cli against a spawned emulator, API and worker', () => {
       '1-a-blue-whale-1.png',
       '2-creme-brulee-overhead-shot.png',
       'index.html',
+      'results.jsonl',
+    ]);
+    const results = (await readFile(join(firstOut, 'results.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { index: number; status: string; images: unknown[] });
+    expect(results.map((line) => [line.index, line.status, line.images.length])).toEqual([
+      [0, 'succeeded', 1],
+      [1, 'succeeded', 2],
+      [2, 'succeeded', 1],
     ]);
     const fox = await readFile(join(firstOut, '0-a-red-fox-at-dusk.png'));
     expect(fox.subarray(0, 8)).toEqual(PNG_SIGNATURE);

@@ -5,6 +5,7 @@ import type {
   Job,
   JobStatus,
 } from '@imagen-queue/shared';
+import { saveResults } from './download/save-results.ts';
 import { ApiError, CliError, type Problem } from './errors.ts';
 
 /** A batch as the API answers it (contract: "A batch"). */
@@ -35,6 +36,8 @@ export interface ApiClient {
   getJob(id: string): Promise<Job>;
   cancelJob(id: string): Promise<Job>;
   cancelBatch(id: string): Promise<Batch>;
+  /** Streams the batch's NDJSON results file to `path`; false when the API has none. */
+  saveResults(id: string, path: string): Promise<boolean>;
 }
 
 /** A thin typed client for the `/v1` routes the CLI uses. */
@@ -97,6 +100,7 @@ export function createApiClient(baseUrl: string, apiKey: string): ApiClient {
     getJob: (id) => call('GET', `/v1/jobs/${encodeURIComponent(id)}`),
     cancelJob: (id) => call('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`),
     cancelBatch: (id) => call('POST', `/v1/batches/${encodeURIComponent(id)}/cancel`),
+    saveResults: (id, path) => saveResults(baseUrl, apiKey, id, path),
   };
   return client;
 }

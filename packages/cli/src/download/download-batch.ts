@@ -17,6 +17,8 @@ export interface DownloadSummary {
   batch: Batch;
   out: string;
   gallery: string;
+  /** `results.jsonl` beside the gallery (one line per job); null when the API offers none. */
+  results: string | null;
   files: DownloadedFile[];
   /** Jobs that have no images to download (failed, canceled or not finished yet). */
   without_images: { job_id: string; index: number; status: string }[];
@@ -86,8 +88,10 @@ export async function downloadBatch(
     gallery,
     renderGallery({ title: `Batch ${batch.id}`, summary: describeCounts(batch), items }),
   );
+  const resultsPath = join(out, 'results.jsonl');
+  const results = (await client.saveResults(batchId, resultsPath)) ? resultsPath : null;
   files.sort((a, b) => a.file.localeCompare(b.file, 'en', { numeric: true }));
-  return { batch, out, gallery, files, without_images: withoutImages, errors };
+  return { batch, out, gallery, results, files, without_images: withoutImages, errors };
 }
 
 export function describeCounts(batch: Batch): string {
