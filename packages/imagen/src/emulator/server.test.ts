@@ -142,3 +142,27 @@ it('a config body that is not JSON is a 400, not a crash', async () => {
   });
   expect(response.status).toBe(400);
 });
+
+describe('billing like the AI/ML API', () => {
+  it('reports each 201 in headers and body, at the per-model price, and records the request id', async () => {
+    await post('/__emulator/config', { pricesUsd: { 'imagen-3.0-generate-002': 0.03 } });
+    const answer = await post('/v1/images/generations', body('priced', { num_images: 2 }), {
+      ...auth,
+      'x-client-request-id': 'job-abc.1',
+    });
+    expect(answer.status).toBe(201);
+    expect(Number(answer.headers.get('x-aimlapi-usd-spent'))).toBeCloseTo(0.06, 9);
+    const credits = Number(answer.headers.get('x-aimlapi-credits-used'));
+    expect(credits).toBeGreaterThan(0);
+    expect(answer.json.meta).toEqual({ usage: { credits_used: credits } });
+    await post('/v1/images/generations', { ...body(), num_images: 9 }, auth);
+    const { data } = (await (await fetch(`${emulator.url}/__emulator/calls`)).json()) as {
+      data: { request_id: string | null; status: number; usd: number; images: number }[];
+    };
+    expect(data).toEqual([
+      expect.objectContaining({ request_id: 'job-abc.1', status: 201, images: 2, usd: 0.06 }),
+      expect.objectContaining({ request_id: null, status: 400, images: 0, usd: 0 }),
+    ]);
+    await post('/__emulator/config', { pricesUsd: {} });
+  });
+});
