@@ -27,7 +27,8 @@ export async function callProvider(
   ctx: ProviderCallContext,
   reservation: Reservation | null = null,
 ): Promise<GenerationResult> {
-  const call = ctx.usage ? await ctx.usage.nextCall(job.tenant, job.id) : job.attempts;
+  // Without a usage store (a fake ctx), the attempt being started numbers the call.
+  const call = ctx.usage ? await ctx.usage.nextCall(job.tenant, job.id) : job.attempts + 1;
   const requestId = clientRequestId(job.id, call);
   let result: GenerationResult;
   try {

@@ -225,3 +225,52 @@ describe('generateImages', () => {
     expect(t.puts).toEqual([]);
   });
 });
+
+describe('generateImages: control', () => {
+  it('a job past its start deadline ends deadline_exceeded without a provider call', async () => {
+    const t = setup(twoImages);
+    t.store.record.control = {
+      startBefore: new Date(Date.now() - 1000).toISOString(),
+      cache: true,
+    };
+    await generateImages({ jobId: 'job_1', tenant: 'acme' }, t.ctx());
+    expect(t.calls()).toBe(0);
+    expect(t.store.record).toMatchObject({
+      status: 'canceled',
+      error: { code: 'deadline_exceeded' },
+    });
+    expect(t.finished).toEqual(['canceled']);
+  });
+
+  it('a spent budget ends the job budget_exceeded without a provider call', async () => {
+    const t = setup(twoImages);
+    const budgets = {
+      tenantPerDay: { byName: {}, fallback: null },
+      pricePerImage: { byName: {}, fallback: 0.04 },
+      store: {
+        reserve: async () => ({ ok: false as const, cap: 'batch' as const }),
+        settle: async () => {},
+        averagePerImage: async () => null,
+        learn: async () => {},
+        exhausted: async () => true,
+      },
+    };
+    await generateImages({ jobId: 'job_1', tenant: 'acme' }, { ...t.ctx(), budgets });
+    expect(t.calls()).toBe(0);
+    expect(t.store.record).toMatchObject({
+      status: 'canceled',
+      error: { code: 'budget_exceeded' },
+    });
+    expect(t.finished).toEqual(['canceled']);
+  });
+
+  it('sends X-Client-Request-Id <job>.<n>, n counting every call', async () => {
+    const seen: (string | undefined)[] = [];
+    const t = setup(async (_params, options) => {
+      seen.push(options?.requestId);
+      return twoImages();
+    });
+    await generateImages({ jobId: 'job_1', tenant: 'acme' }, t.ctx());
+    expect(seen).toEqual(['job-1.1']);
+  });
+});
