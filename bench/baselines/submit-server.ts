@@ -2,12 +2,11 @@
 // (the API's schema and validator compiler) and one `queue.add`. No auth, no job record, no
 // rate limit, no idempotency, no logs: what the API's POST /v1/jobs costs on top is the figure.
 import { randomUUID } from 'node:crypto';
+import { JobSubmission } from '@imagen-queue/api/job-schemas';
+import { createValidatorCompiler } from '@imagen-queue/api/validation';
 import { Queue } from 'bullmq';
+import Fastify from 'fastify';
 import { Redis } from 'ioredis';
-// Fastify is a dependency of the API package, not of the repository root.
-import Fastify from '../../apps/api/node_modules/fastify/fastify.js';
-import { createValidatorCompiler } from '../../apps/api/src/lib/validation.ts';
-import { JobSubmission } from '../../apps/api/src/routes/jobs/schemas.ts';
 
 const { REDIS_URL = '', QUEUE_PREFIX = 'bench-baseline', PORT = '0' } = process.env;
 const queue = new Queue('generation', {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRedis } from '@imagen-queue/shared';
+import { createProviderLimiter } from '@imagen-queue/worker/limiter';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createProviderLimiter } from '../../apps/worker/src/limiter.ts';
 import { testPrefix } from '../support/tracking.ts';
 
 const prefix = testPrefix();

@@ -11,12 +11,9 @@ import {
   newId,
   normalizeGeneration,
 } from '@imagen-queue/shared';
+import { createDeliveryWorker, type DeliveryWorker } from '@imagen-queue/worker/webhook-delivery';
+import { createWebhookHttp } from '@imagen-queue/worker/webhook-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createDeliveryWorker,
-  type DeliveryWorker,
-} from '../../apps/worker/src/webhooks/delivery-worker.ts';
-import { createWebhookHttp } from '../../apps/worker/src/webhooks/send-webhook.ts';
 import { serviceEnv, waitUntil } from '../support/processes.ts';
 import { testPrefix } from '../support/tracking.ts';
 import { type Respond, startReceiver } from '../support/webhook-receiver.ts';

@@ -1,5 +1,5 @@
+import { buildApp } from '@imagen-queue/api';
 import { createLogger, loadConfig, waitForRedis } from '@imagen-queue/shared';
-import { buildApp } from '../../apps/api/src/app.ts';
 import { serviceEnv } from './processes.ts';
 
 export const ACME_KEY = 'acme-inject-key-1';

@@ -1,5 +1,5 @@
+import { buildApp } from '@imagen-queue/api';
 import { createLogger, loadConfig } from '@imagen-queue/shared';
-import { buildApp } from '../../apps/api/src/app.ts';
 
 /** The document the API serves at `/openapi.json` (making it needs no Redis). */
 export async function liveDocument(): Promise<Record<string, unknown>> {

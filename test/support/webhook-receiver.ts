@@ -1,20 +1,10 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 
-// `standardwebhooks` is a dependency of the workspace packages, not of the root.
-const requireFromShared = createRequire(
-  new URL('../../packages/shared/package.json', import.meta.url),
-);
-export const { Webhook } = requireFromShared('standardwebhooks') as {
-  Webhook: new (
-    secret: string,
-  ) => {
-    verify(payload: string, headers: Record<string, string>): unknown;
-    sign(msgId: string, timestamp: Date, payload: string): string;
-  };
-};
+import { Webhook } from 'standardwebhooks';
+
+export { Webhook };
 
 /** One request the receiver got. */
 export interface ReceivedDelivery {
