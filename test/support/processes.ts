@@ -23,15 +23,26 @@ export interface RunningProcess {
   ): Promise<{ code: number | null; signal: string | null }>;
 }
 
+/** Where and how a process runs when not from the repository's root. */
+export interface RunOptions {
+  /** The working directory, and what `script` is relative to. @defaultValue the repository root */
+  cwd?: string;
+  /** Node's own flags, before the script (`--import …`). */
+  nodeArgs?: string[];
+}
+
 /** Runs one of our entry points (`apps/api/src/server.ts`…) as a real Node process. */
 export function runProcess(
   name: string,
   script: string,
   env: Record<string, string>,
   args: string[] = [],
+  options: RunOptions = {},
 ): RunningProcess {
-  const child = spawn(process.execPath, [resolve(ROOT, script), ...args], {
-    cwd: ROOT,
+  const cwd = options.cwd ?? ROOT;
+  const nodeArgs = options.nodeArgs ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, resolve(cwd, script), ...args], {
+    cwd,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EnvSchema } from '@imagen-queue/shared';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ const compose = parse(readFileSync(resolve(root, 'docker-compose.yml'), 'utf8'),
 const services: Record<
   string,
   {
-    build?: string;
+    build?: { context: string; target: string };
     entrypoint?: string[];
     image?: string;
     command?: string[];
@@ -21,6 +21,12 @@ const services: Record<
 > = compose.services;
 const ours = Object.entries(services).filter(([, service]) => service.build);
 const appEnvKeys = Object.keys(EnvSchema.properties);
+const dockerfile = readFileSync(resolve(root, 'Dockerfile'), 'utf8');
+const workspaceDirs = ['apps', 'packages'].flatMap((group) =>
+  readdirSync(resolve(root, group)).map((name) => `${group}/${name}`),
+);
+const readJson = (dir: string) =>
+  JSON.parse(readFileSync(resolve(root, dir, 'package.json'), 'utf8')) as { name: string };
 
 describe('docker-compose.yml', () => {
   it('runs Redis with AOF and noeviction, MinIO with the bucket created, emulator, api and worker', () => {
@@ -35,10 +41,27 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  it.each(ours)('%s runs a script that exists in the repo', (_name, service) => {
-    expect(service.command?.[0]).toBe('node');
-    expect(existsSync(resolve(root, service.command![1]!))).toBe(true);
-  });
+  it.each(ours)(
+    '%s runs a script of the package its Dockerfile stage deploys',
+    (_name, service) => {
+      const target = service.build!.target;
+      const stage = dockerfile
+        .split(/^(?=FROM )/m)
+        .find((text) => text.startsWith('FROM ') && text.split('\n')[0]!.endsWith(` AS ${target}`));
+      expect(stage, `a Dockerfile stage named ${target}`).toBeDefined();
+      const out = stage!.match(/COPY --from=workspace \S+ (\/out\/\S+) \./)?.[1];
+      const filter = dockerfile
+        .match(/--filter (\S+) deploy --prod (\S+)/g)
+        ?.find((line) => line.endsWith(` ${out}`));
+      const packageDir = workspaceDirs.find((dir) => filter?.includes(` ${readJson(dir).name} `));
+      expect(packageDir, `the package deployed to ${out}`).toBeDefined();
+      const [node, ...args] = service.command!;
+      expect(node).toBe('node');
+      // Our packages are under node_modules in a deployed directory: the preload strips them.
+      expect(args.slice(0, 2)).toEqual(['--import', '@imagen-queue/shared/register-types']);
+      expect(existsSync(resolve(root, packageDir!, args[2]!))).toBe(true);
+    },
+  );
 
   it.each(ours)('%s sets only variables its config schema knows', (name, service) => {
     const known = name === 'emulator' ? emulatorKeys() : appEnvKeys;
@@ -52,7 +75,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('the Dockerfile runs the sources with Node 24', () => {
-    expect(readFileSync(resolve(root, 'Dockerfile'), 'utf8')).toMatch(/^FROM node:24/m);
+    expect(dockerfile).toMatch(/^FROM node:24/m);
   });
 });
 
