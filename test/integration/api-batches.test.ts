@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACME_KEY, build, GLOBEX_KEY, routeList } from '../support/build-app.ts';
+import { waitUntil } from '../support/processes.ts';
 import { testPrefix } from '../support/tracking.ts';
 
 type App = Awaited<ReturnType<typeof build>>;
@@ -340,12 +341,18 @@ describe('closing the API', () => {
       headers: { ...auth(), 'content-type': 'application/json', prefer: 'wait=600' },
       body: JSON.stringify({ prompt: 'nobody runs me either' }),
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const closed = await Promise.race([
-      own.close().then(() => 'closed'),
-      new Promise((resolve) => setTimeout(() => resolve('still open'), 8_000)),
-    ]);
-    expect(closed).toBe('closed');
+    // The waiting request has been accepted (its job is queued): it is inside the handler, and
+    // whether it is already parked on the job's events or about to be, closing must end it.
+    await waitUntil(
+      async () => {
+        const counts = await own.queues.generation.getJobCounts('wait', 'prioritized');
+        return (counts.wait ?? 0) + (counts.prioritized ?? 0) === 2;
+      },
+      20_000,
+      'the waiting request to be accepted',
+    );
+    // Hanging here fails the test by its timeout: close() would wait on those open requests.
+    await own.close();
     expect(await stream.text()).toContain('event: status');
     expect((await wait).status).toBe(202);
   });

@@ -99,6 +99,21 @@ async function finishJob(url: string, tenant = 'acme'): Promise<JobRecord> {
   return finished;
 }
 
+/**
+ * "Nothing more arrived" shown by a later event that must come after: a job whose receiver
+ * fails every attempt but the last, so its delivery runs the whole retry schedule, started
+ * after the event under test. Any retry of that event was due before the sentinel's last try.
+ */
+async function sentinelAfterWholeSchedule(): Promise<void> {
+  const tries = config.webhooks.retryScheduleMs.length + 1;
+  const sentinel = await receiver((d, res) => {
+    res.writeHead(d.n < tries ? 503 : 204).end();
+  });
+  const job = await finishJob(sentinel.url);
+  await waitUntil(async () => (await eventOf(job.id)).event.status === 'delivered');
+  expect(sentinel.received).toHaveLength(tries);
+}
+
 async function eventOf(jobId: string, tenant = 'acme') {
   const [id] = await events.list(tenant, { jobId }, 0, 10);
   const event = await events.get(tenant, id!);
@@ -175,9 +190,9 @@ describe('webhook delivery', () => {
     const job = await finishJob(r.url);
     await r.waitFor(1);
     await waitUntil(async () => (await eventOf(job.id)).event.status === 'stopped');
-    // Longer than the whole retry schedule: nothing more arrives.
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await sentinelAfterWholeSchedule();
     expect(r.received).toHaveLength(1);
+    expect((await eventOf(job.id)).attempts).toHaveLength(1);
   });
 
   it('keeps an exhausted event, visible as failed with every attempt', async () => {
@@ -254,7 +269,7 @@ describe('webhook delivery', () => {
     await r.waitFor(1);
     await waitUntil(async () => (await eventOf(job.id)).event.status === 'delivered');
     await dispatcher.jobFoundFinished('acme', job.id);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sentinelAfterWholeSchedule();
     expect(r.received).toHaveLength(1);
 
     expect(await dispatcher.redeliver('acme', `evt_${job.id}_1`)).toBe('queued');

@@ -186,7 +186,14 @@ describe('webhooks end to end', () => {
     await stack.waitForBatch(batchId, 300_000);
     // 1,000 job events (to the batch's URL) and one batch.completed.
     await r.waitFor(1001, 120_000);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // A sentinel: one more job to the same receiver, submitted after the batch completed. A
+    // second batch.completed would have been queued before it, so arrives before it does.
+    const sentinel = await stack.submitJob({ prompt: 'the sentinel kite', webhook_url: r.url });
+    await waitUntil(
+      async () => r.received.some((d) => d.json.data.id === sentinel.id),
+      120_000,
+      "the sentinel job's event",
+    );
     const completed = r.received.filter((d) => d.json.type === 'batch.completed');
     expect(completed).toHaveLength(1);
     expect(r.verify(completed[0]!, key)).toMatchObject({
@@ -194,7 +201,9 @@ describe('webhooks end to end', () => {
       data: { id: batchId, status: 'completed', counts: { total: 1000, succeeded: 1000 } },
     });
     expect(completed[0]!.id).toBe(`evt_${batchId}_c1`);
-    const jobEvents = r.received.filter((d) => d.json.type === 'job.succeeded');
+    const jobEvents = r.received.filter(
+      (d) => d.json.type === 'job.succeeded' && d.json.data.id !== sentinel.id,
+    );
     expect(new Set(jobEvents.map((d) => d.id)).size).toBe(1000);
 
     const log = (await stack.request(`/v1/batches/${batchId}/webhooks?limit=500`)).body as {

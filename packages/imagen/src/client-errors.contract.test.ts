@@ -6,6 +6,7 @@ import { createEmulator, type Emulator } from './emulator/server.ts';
 import { ERROR_TABLE } from './error-table.ts';
 import type { ProviderError } from './errors.ts';
 import { params } from './test-params.ts';
+import { until } from './test-wait.ts';
 import type { ImagenClientOptions } from './types.ts';
 
 // The client against the emulator over real HTTP: one case per row of the error table.
@@ -39,6 +40,7 @@ beforeEach(() =>
     rateLimitRpm: null,
     retryAfter: true,
     forceStatus: null,
+    hangRate: 0,
   }),
 );
 
@@ -144,11 +146,16 @@ describe('failures without a status of their own', () => {
 
   it('canceled: the caller aborting is canceled, not retryable, and stops at once', async () => {
     covered.add('canceled');
-    emulator.setConfig({ latencyMs: [5000, 5000] });
-    const started = Date.now();
-    const error = await failure('a cat', {}, AbortSignal.timeout(100));
+    // The emulator holds the request and never answers it: only the abort can end the call.
+    emulator.setConfig({ hangRate: 1 });
+    const hungBefore = emulator.stats().hung;
+    const caller = new AbortController();
+    const pending = failure('a cat', {}, caller.signal);
+    await until(() => emulator.stats().hung === hungBefore + 1);
+    caller.abort();
+    const error = await pending;
     expect(error).toMatchObject({ code: 'canceled', retryable: false });
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(emulator.stats().hung).toBe(hungBefore + 1);
     const already = await failure('a cat', {}, AbortSignal.abort());
     expect(already).toMatchObject({ code: 'canceled' });
   });

@@ -30,8 +30,9 @@ export function trackOpenRequests(
     // The socket, not the request: a request emits 'close' once its body has been read.
     const socket = request.socket;
     socket.on('close', abort);
-    // The client may have gone before the listener was attached.
-    if (socket.destroyed) abort();
+    // The client may have gone before the listener was attached, or the server begun closing
+    // while this request was on its way here (preClose has already aborted the others).
+    if (socket.destroyed || closing) abort();
     return {
       signal: controller.signal,
       release() {

@@ -215,15 +215,7 @@ describe('generateImages', () => {
     expect(t.store.record).toMatchObject({ status: 'failed', attempts: 2 });
   });
 
-  it('an attempt whose job was canceled meanwhile stores no result', async () => {
-    const t = setup(async () => {
-      t.store.record.status = 'canceled';
-      throw new ProviderError('canceled', 'aborted', { retryable: false });
-    });
-    await generateImages({ jobId: 'job_1', tenant: 'acme' }, t.ctx());
-    expect(t.store.record).toMatchObject({ status: 'canceled', result: null });
-    expect(t.puts).toEqual([]);
-  });
+  // The cancel that lands after the provider answered: test/integration/cancel-race.test.ts.
 });
 
 describe('generateImages: control', () => {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
+import { until } from '../test-wait.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -35,8 +36,10 @@ it('`pnpm emulator` prints its URL, answers, and stops cleanly on SIGTERM', asyn
     headers: { authorization: 'Bearer k' },
     body: JSON.stringify({ model: 'imagen-3.0-generate-002', prompt: 'p' }),
   }).catch(() => {});
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  expect(await (await fetch(`${url}/__emulator/stats`)).json()).toMatchObject({ hung: 1 });
+  await until(
+    async () =>
+      ((await (await fetch(`${url}/__emulator/stats`)).json()) as { hung: number }).hung === 1,
+  );
   emulator.child.kill('SIGTERM');
   expect(await emulator.exited).toBe(0);
 });
