@@ -24,6 +24,13 @@ describe('scale-out: a Redis Cluster, one API and two workers', () => {
         },
       });
       try {
+        // The API listens before Redis is known to serve; a client waits for /readyz, which
+        // answers 200 only once every cluster master does.
+        await waitUntil(
+          async () => (await fetch(`${stack.api.url}/readyz`)).status === 200,
+          30_000,
+          'the API to be ready',
+        );
         const submitted = await stack.request('/v1/batches', {
           method: 'POST',
           body: JSON.stringify({

@@ -15,6 +15,7 @@ export * from './logger.ts';
 export * from './metrics.ts';
 export * from './models.ts';
 export * from './redis.ts';
+export * from './redis-ready.ts';
 export * from './releasers.ts';
 export * from './schemas/batch.ts';
 export * from './schemas/generation.ts';

@@ -1,5 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Config } from './config.ts';
+import { pingEveryNode } from './redis-ready.ts';
 
 export type RedisClient = Redis | Cluster;
 
@@ -34,12 +35,12 @@ export function createRedis(
   return new Redis(config.url, options);
 }
 
-/** Wait until the connection is ready, so start-up fails early with a clear message. */
+/** Wait until the connection (every cluster master) is ready, so start-up fails early and clearly. */
 export async function waitForRedis(redis: RedisClient, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
-      await redis.ping();
+      await pingEveryNode(redis);
       return;
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 200));
