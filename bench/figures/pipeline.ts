@@ -1,3 +1,4 @@
+import { startReceiver as startWebhookReceiver } from '@imagen-queue/dev-stack';
 import { normalizeGeneration } from '@imagen-queue/shared';
 import { jobParams, stackEnv, startBenchApi } from '../lib/api.ts';
 import type { Figure } from '../lib/figure.ts';
@@ -5,7 +6,6 @@ import { startBaseline, startEmulator, startWorker } from '../lib/processes.ts';
 import { benchQueue, drainRate } from '../lib/queues.ts';
 import { interleave, median, round } from '../lib/stats.ts';
 import { submitJobs } from '../lib/submit-jobs.ts';
-import { startWebhookReceiver } from '../lib/webhook-receiver.ts';
 
 const PREFIX = 'bench-pipeline';
 const BASELINE_PREFIX = 'bench-pipeline-baseline';

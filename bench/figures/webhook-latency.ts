@@ -1,10 +1,10 @@
+import { startReceiver as startWebhookReceiver } from '@imagen-queue/dev-stack';
 import { jobParams, stackEnv, startBenchApi } from '../lib/api.ts';
 import { type Figure, NotMeasured } from '../lib/figure.ts';
 import { startEmulator, startWorker } from '../lib/processes.ts';
 import { startProviderProxy } from '../lib/provider-proxy.ts';
 import { percentile, round, waitUntil } from '../lib/stats.ts';
 import { submitJobs } from '../lib/submit-jobs.ts';
-import { startWebhookReceiver } from '../lib/webhook-receiver.ts';
 
 const PREFIX = 'bench-webhook';
 
@@ -26,7 +26,7 @@ export const webhookLatency: Figure = {
     try {
       const params = Array.from({ length: jobs }, (_, i) => jobParams(i));
       await submitJobs(api.client, params, { webhook_url: receiver.url });
-      const succeeded = () => receiver.received.filter((w) => w.body.type === 'job.succeeded');
+      const succeeded = () => receiver.received.filter((w) => w.json.type === 'job.succeeded');
       await waitUntil(async () => proxy.answeredAt.size >= jobs, 120_000, 'every provider answer');
       try {
         await waitUntil(
@@ -42,7 +42,7 @@ export const webhookLatency: Figure = {
       // The first attempt of each event: the earliest arrival of each webhook-id.
       const first = new Map<string, number>();
       for (const hook of succeeded()) {
-        const prompt = hook.body.data?.request?.prompt;
+        const prompt = (hook.json.data.request as { prompt?: string } | undefined)?.prompt;
         const answered = prompt === undefined ? undefined : proxy.answeredAt.get(prompt);
         if (answered === undefined) continue;
         const latency = hook.receivedAt - answered;
