@@ -71,9 +71,12 @@ export function createUsageStore(redis: RedisClient, options: { prefix: string }
       const days = daysBetween(from, to);
       const pipeline = client.pipeline();
       for (const day of days) pipeline.hgetall(keys.usageDay(tenant, day));
-      const hashes = ((await pipeline.exec()) ?? []).map(
-        ([, value]) => (value ?? {}) as Record<string, string>,
-      );
+      // A pipeline reports each command's error beside its value: an unreachable Redis must
+      // surface as the store's error (503), never as empty totals.
+      const hashes = ((await pipeline.exec()) ?? []).map(([error, value]) => {
+        if (error) throw error;
+        return (value ?? {}) as Record<string, string>;
+      });
       const groups = new Map<string, UsageTotals>();
       hashes.forEach((hash, i) => {
         for (const model of modelsIn(hash)) {
