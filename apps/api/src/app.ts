@@ -6,6 +6,7 @@ import { exceedsDepth, tooDeep } from './lib/json-depth.ts';
 import { createValidatorCompiler } from './lib/validation.ts';
 import auth from './plugins/auth.ts';
 import configPlugin from './plugins/config.ts';
+import listIndex from './plugins/list-index.ts';
 import metrics from './plugins/metrics.ts';
 import problems from './plugins/problems.ts';
 import queues from './plugins/queues.ts';
@@ -21,6 +22,7 @@ import health from './routes/health/index.ts';
 import images from './routes/images/index.ts';
 import jobs from './routes/jobs/index.ts';
 import usage from './routes/usage/index.ts';
+import lists from './routes/lists/index.ts';
 import webhooks from './routes/webhooks/index.ts';
 
 /** The whole API as one Fastify plugin: external clients first, then one module per resource. */
@@ -32,6 +34,7 @@ export const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { con
   await fastify.register(redis);
   await fastify.register(storage);
   await fastify.register(queues);
+  await fastify.register(listIndex);
   await fastify.register(webhooksPlugin);
   await fastify.register(metrics);
   await fastify.register(auth);
@@ -39,6 +42,7 @@ export const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { con
   await fastify.register(health);
   await fastify.register(jobs);
   await fastify.register(batches);
+  await fastify.register(lists);
   await fastify.register(events);
   await fastify.register(images);
   await fastify.register(webhooks);

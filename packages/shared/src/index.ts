@@ -11,6 +11,7 @@ export * from './ids.ts';
 export * from './job-store.ts';
 export * from './jobs.ts';
 export * from './keys.ts';
+export * from './list-index.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
 export * from './models.ts';

@@ -29,6 +29,8 @@ export async function createJob(fastify: FastifyInstance, spec: JobSpec): Promis
     priority: spec.priority,
     ...(spec.control ? { control: spec.control } : {}),
   });
+  // Before the enqueue: an id whose job is then rolled back is dropped by the list's reader.
+  await fastify.listIndex.add(record.tenant, 'jobs', [record.id]);
   try {
     await enqueueAll(fastify.queues.generation, fastify.config, [record], spec.requestId);
   } catch (error) {
