@@ -66,7 +66,7 @@ describe('GET /v1/jobs and GET /v1/batches', () => {
     const job = (await post('/v1/jobs', { prompt: 'short-lived' })).json() as { id: string };
     await app.redis.del(app.jobStore.keys.job('acme', job.id));
     expect((await all('/v1/jobs')).map((j) => j.id)).not.toContain(job.id);
-    const index = await app.redis.zrange(app.jobStore.keys.listIndex('acme', 'jobs'), 0, -1);
+    const index = await app.redis.zrange(app.jobStore.keys.listIndex('acme', 'jobs'), '0', '-1');
     expect(index).not.toContain(job.id);
   });
 

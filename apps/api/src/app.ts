@@ -17,11 +17,13 @@ import swagger from './plugins/swagger.ts';
 import webhooksPlugin from './plugins/webhooks.ts';
 import admin from './routes/admin/index.ts';
 import batches from './routes/batches/index.ts';
+import consolePages from './routes/console/index.ts';
 import events from './routes/events/index.ts';
 import health from './routes/health/index.ts';
 import images from './routes/images/index.ts';
 import jobs from './routes/jobs/index.ts';
 import usage from './routes/usage/index.ts';
+import landing from './routes/landing/index.ts';
 import lists from './routes/lists/index.ts';
 import webhooks from './routes/webhooks/index.ts';
 
@@ -48,6 +50,8 @@ export const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { con
   await fastify.register(webhooks);
   await fastify.register(usage);
   await fastify.register(admin, { prefix: '/admin' });
+  await fastify.register(landing);
+  await fastify.register(consolePages);
 };
 
 /** A ready-to-listen (or `inject`) Fastify instance. */
