@@ -104,6 +104,11 @@ export async function batchView(main, id, signal) {
   };
   const loadWebhooks = async () => {
     const log = await api(`/v1/batches/${id}/webhooks?limit=100`);
+    if (log.data.length === 0) {
+      const none = batch.webhook_url ? 'None yet.' : 'None: this batch has no webhook URL.';
+      webhooks.replaceChildren(el('tr', {}, el('td', { colspan: 4 }, none)));
+      return;
+    }
     webhooks.replaceChildren(
       ...log.data.map((event) =>
         el(
