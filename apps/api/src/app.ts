@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Config, Logger } from '@imagen-queue/shared';
+import type { Config, Logger, Tracing } from '@imagen-queue/shared';
 import Fastify, { type FastifyPluginAsync, LogController } from 'fastify';
 import fp from 'fastify-plugin';
 import { exceedsDepth, tooDeep } from './lib/json-depth.ts';
@@ -14,6 +14,7 @@ import rateLimit from './plugins/rate-limit.ts';
 import redis from './plugins/redis.ts';
 import storage from './plugins/storage.ts';
 import swagger from './plugins/swagger.ts';
+import tracingPlugin from './plugins/tracing.ts';
 import webhooksPlugin from './plugins/webhooks.ts';
 import admin from './routes/admin/index.ts';
 import batches from './routes/batches/index.ts';
@@ -28,7 +29,12 @@ import lists from './routes/lists/index.ts';
 import webhooks from './routes/webhooks/index.ts';
 
 /** The whole API as one Fastify plugin: external clients first, then one module per resource. */
-export const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { config }) => {
+export const app: FastifyPluginAsync<{ config: Config; tracing?: Tracing }> = async (
+  fastify,
+  { config, tracing },
+) => {
+  // First, so that its instrumentation sees every route and hook.
+  await fastify.register(tracingPlugin, { ...(tracing ? { tracing } : {}) });
   await fastify.register(configPlugin, { config });
   await fastify.register(problems);
   // Before any route (metrics has one), so the OpenAPI document sees every one of them.
@@ -55,7 +61,11 @@ export const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { con
 };
 
 /** A ready-to-listen (or `inject`) Fastify instance. */
-export async function buildApp(config: Config, logger: Logger) {
+export async function buildApp(
+  config: Config,
+  logger: Logger,
+  options: { tracing?: Tracing } = {},
+) {
   const fastify = Fastify({
     loggerInstance: logger,
     // A 10,000-job batch of 400-char prompts fits in well under this.
@@ -94,6 +104,6 @@ export async function buildApp(config: Config, logger: Logger) {
     );
   });
   // Not encapsulated, so the instance exposes its clients (tests and `server.ts` use them).
-  await fastify.register(fp(app, { name: 'app' }), { config });
+  await fastify.register(fp(app, { name: 'app' }), { config, ...options });
   return fastify;
 }

@@ -1,4 +1,4 @@
-import { ConfigError, createLogger, loadConfig } from '@imagen-queue/shared';
+import { ConfigError, createLogger, loadConfig, loadTracing } from '@imagen-queue/shared';
 import { buildApp } from './app.ts';
 
 let config: ReturnType<typeof loadConfig>;
@@ -11,7 +11,8 @@ try {
 }
 
 const logger = createLogger({ level: config.log.level, name: 'api', pretty: process.stdout.isTTY });
-const app = await buildApp(config, logger);
+const tracing = await loadTracing(config.tracing, 'imagen-queue-api');
+const app = await buildApp(config, logger, { tracing });
 
 let closing = false;
 async function shutdown(signal: string) {
@@ -24,6 +25,7 @@ async function shutdown(signal: string) {
   }, 10_000);
   timer.unref();
   await app.close();
+  await tracing.shutdown();
   process.exit(0);
 }
 process.once('SIGINT', () => void shutdown('SIGINT'));

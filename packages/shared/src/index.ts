@@ -24,6 +24,8 @@ export * from './schemas/problem.ts';
 export * from './storage.ts';
 export * from './usage/usage.ts';
 export * from './usage/usage-store.ts';
+export * from './tracing/config.ts';
+export * from './tracing/tracing.ts';
 export * from './views.ts';
 export * from './webhooks/dispatcher.ts';
 export * from './webhooks/event-store.ts';

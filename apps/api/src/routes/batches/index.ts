@@ -97,7 +97,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
         });
         await indexBatch(fastify.listIndex, request.tenant, batchId, records);
         try {
-          await enqueueAll(fastify.queues.generation, config, records, request.id);
+          await enqueueAll(fastify.queues.generation, config, records, request.id, fastify.tracing);
         } catch (error) {
           await fastify.batchStore
             .remove(
