@@ -54,7 +54,7 @@ describe('the web console, in headless Chromium', () => {
     await Promise.all([worker?.stop(), api?.stop(), emulator?.stop()]);
   });
 
-  it('signs in, submits three prompts, watches them finish, shows the images, cancels a batch', async () => {
+  it('signs in, submits three prompts, watches them finish, shows the images, cancels and retries', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const seen: Promise<SeenRequest>[] = [];
     page.on('request', (request) => {
@@ -137,6 +137,32 @@ describe('the web console, in headless Chromium', () => {
     await page.locator('#cancel-batch').click();
     await until(page, `document.getElementById('batch-status')?.textContent === 'canceled'`);
     await until(page, `document.getElementById('progress-text')?.textContent === '2/2'`);
+
+    // Retry one of the canceled jobs, the provider answering again: it runs and succeeds.
+    await fetch(`${emulator.url}/__emulator/config`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ hangRate: 0 }),
+    });
+    // Both hung attempts were aborted by the cancel; a retry before BullMQ let go is a 409.
+    await expect
+      .poll(() => worker.output().split('attempt abandoned').length - 1, { timeout: 30_000 })
+      .toBe(2);
+    const row = page.locator('tr[data-job]').first();
+    const retried = (await row.getAttribute('data-job'))!;
+    for (let tries = 0; ; tries++) {
+      await page.locator(`tr[data-job="${retried}"] button`, { hasText: 'Retry' }).click();
+      await until(page, `document.getElementById('toast').textContent !== ''`);
+      const said = (await page.locator('#toast').textContent()) ?? '';
+      if (said.startsWith('Re-queued') || tries === 50) break;
+      // "still stopping; retry in a few seconds": as a person would, try again shortly.
+      await page.evaluate(`document.getElementById('toast').textContent = ''`);
+      await page.waitForTimeout(200);
+    }
+    await until(
+      page,
+      `document.querySelector('tr[data-job="${retried}"] .badge')?.textContent === 'succeeded'`,
+    );
 
     // A phone-width screen shows the page without sideways scrolling.
     await page.setViewportSize({ width: 390, height: 844 });
