@@ -121,6 +121,9 @@ describe('traces, with OTEL_* set: one trace per job, API to webhook', () => {
     }
     expect(batchTraces.size).toBe(2);
 
+    // BullMQ's polls, which start no job's trace, are not recorded.
+    expect(otlp.spans.filter((s) => s.name.startsWith('getNextJob'))).toEqual([]);
+
     // Nothing secret, no prompt text, no presigned URL in any attribute.
     const values = JSON.stringify(otlp.spans.map((s) => s.attributes));
     for (const secret of [TEST_KEY, 'emulator-key', prompt, 'X-Amz-Signature', 'whsec_']) {

@@ -10,6 +10,7 @@ import {
   BatchSpanProcessor,
   ParentBasedSampler,
   type Sampler,
+  SamplingDecision,
   type SpanExporter,
   TraceIdRatioBasedSampler,
   TracerProvider,
@@ -24,13 +25,35 @@ import {
   type Tracing,
 } from './tracing.ts';
 
+/**
+ * A worker's BullMQ polls and timers (a `getNextJob` span every blocking poll, stalled-job
+ * checks) would be most of its traces, and none of them is a job's: not recorded when they
+ * start a trace. Within a job's trace (a parent is set) everything is kept.
+ */
+const HOUSEKEEPING =
+  /^(getNextJob|moveStalledJobsToWait|startStalledCheckTimer|rateLimit|pause|resume|close|drain|trimEvents|promoteJobs) /;
+
+function withoutHousekeeping(inner: Sampler): Sampler {
+  return {
+    shouldSample(parentContext, traceId, spanName, spanKind, attributes, links) {
+      if (!trace.getSpanContext(parentContext) && HOUSEKEEPING.test(spanName)) {
+        return { decision: SamplingDecision.NOT_RECORD };
+      }
+      return inner.shouldSample(parentContext, traceId, spanName, spanKind, attributes, links);
+    },
+    toString: () => `WithoutHousekeeping{${inner}}`,
+  };
+}
+
 function sampler({ name, ratio }: TracingConfig['sampler']): Sampler {
   const root = name.endsWith('always_off')
     ? new AlwaysOffSampler()
     : name.endsWith('traceidratio')
       ? new TraceIdRatioBasedSampler(ratio)
       : new AlwaysOnSampler();
-  return name.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root;
+  return withoutHousekeeping(
+    name.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root,
+  );
 }
 
 async function exporter(config: TracingConfig): Promise<SpanExporter> {
