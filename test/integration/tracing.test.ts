@@ -135,6 +135,11 @@ describe('traces, with OTEL_* set: one trace per job, API to webhook', () => {
       .filter((line) => line.includes(job.id) && line.includes('"job succeeded"'));
     expect(logged.length).toBeGreaterThan(0);
     expect(logged[0]).toContain(`"trace_id":"${traceId}"`);
+    const accepted = stack.api
+      .output()
+      .split('\n')
+      .find((line) => line.includes(job.id) && line.includes('"job accepted"'));
+    expect(accepted).toContain(`"trace_id":"${traceId}"`);
 
     await stack.stop();
     for (const process_ of [stack.api, ...stack.workers]) {

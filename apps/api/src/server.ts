@@ -10,8 +10,14 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger({ level: config.log.level, name: 'api', pretty: process.stdout.isTTY });
 const tracing = await loadTracing(config.tracing, 'imagen-queue-api');
+const logger = createLogger({
+  level: config.log.level,
+  name: 'api',
+  pretty: process.stdout.isTTY,
+  // With tracing on, each line names the trace and span it was written in.
+  ...(tracing.enabled ? { mixin: () => tracing.logIds() } : {}),
+});
 const app = await buildApp(config, logger, { tracing });
 
 let closing = false;
