@@ -151,12 +151,13 @@ describe('the web console, in headless Chromium', () => {
     const row = page.locator('tr[data-job]').first();
     const retried = (await row.getAttribute('data-job'))!;
     for (let tries = 0; ; tries++) {
+      // The cancel's message may still show: only the answer to this click counts.
+      await page.evaluate(`document.getElementById('toast').textContent = ''`);
       await page.locator(`tr[data-job="${retried}"] button`, { hasText: 'Retry' }).click();
       await until(page, `document.getElementById('toast').textContent !== ''`);
       const said = (await page.locator('#toast').textContent()) ?? '';
       if (said.startsWith('Re-queued') || tries === 50) break;
       // "still stopping; retry in a few seconds": as a person would, try again shortly.
-      await page.evaluate(`document.getElementById('toast').textContent = ''`);
       await page.waitForTimeout(200);
     }
     await until(
