@@ -97,6 +97,10 @@ describe('traces, with OTEL_* set: one trace per job, API to webhook', () => {
       'imagen_queue.prompt_length': prompt.length,
     });
     expect(provider.attributes['imagen_queue.provider.latency_ms']).toBeTypeOf('number');
+    // The emulator bills like the provider: the job's cost is on its provider span.
+    expect(provider.attributes['imagen_queue.cost_usd']).toBe(
+      (await stack.job(job.id)).usage?.cost_usd,
+    );
 
     // Each batch job has a trace of its own, linked to the batch's submit span.
     // The submit request's trace is the batch's (tagged with its id); each job links to it.

@@ -23,9 +23,9 @@ import events from './routes/events/index.ts';
 import health from './routes/health/index.ts';
 import images from './routes/images/index.ts';
 import jobs from './routes/jobs/index.ts';
-import usage from './routes/usage/index.ts';
 import landing from './routes/landing/index.ts';
 import lists from './routes/lists/index.ts';
+import usage from './routes/usage/index.ts';
 import webhooks from './routes/webhooks/index.ts';
 
 /** The whole API as one Fastify plugin: external clients first, then one module per resource. */

@@ -23,13 +23,14 @@ export function tracedImagen(imagen: ImagenClient, tracing: Tracing): ImagenClie
           const started = performance.now();
           try {
             const result = await imagen.generate(params, options);
-            const usage = (result as { usage?: { costUsd?: number | null } }).usage;
             annotate({
               'imagen_queue.provider.status': 'ok',
               'imagen_queue.provider.latency_ms': Math.round(performance.now() - started),
               'imagen_queue.images': result.images.length,
               'imagen_queue.images_filtered': result.filtered,
-              'imagen_queue.cost_usd': usage?.costUsd ?? undefined,
+              // As the provider reported it; absent when it reported nothing.
+              'imagen_queue.cost_usd': result.usage?.usd ?? undefined,
+              'imagen_queue.credits': result.usage?.credits ?? undefined,
             });
             return result;
           } catch (error) {
