@@ -1,11 +1,12 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Config, Logger } from '@imagen-queue/shared';
+import type { Config, Logger, Tracing } from '@imagen-queue/shared';
 import Fastify, { type FastifyPluginAsync, LogController } from 'fastify';
 import fp from 'fastify-plugin';
 import { exceedsDepth, tooDeep } from './lib/json-depth.ts';
 import { createValidatorCompiler } from './lib/validation.ts';
 import auth from './plugins/auth.ts';
 import configPlugin from './plugins/config.ts';
+import listIndex from './plugins/list-index.ts';
 import metrics from './plugins/metrics.ts';
 import problems from './plugins/problems.ts';
 import queues from './plugins/queues.ts';
@@ -13,18 +14,27 @@ import rateLimit from './plugins/rate-limit.ts';
 import redis from './plugins/redis.ts';
 import storage from './plugins/storage.ts';
 import swagger from './plugins/swagger.ts';
+import tracingPlugin from './plugins/tracing.ts';
 import webhooksPlugin from './plugins/webhooks.ts';
 import admin from './routes/admin/index.ts';
 import batches from './routes/batches/index.ts';
+import consolePages from './routes/console/index.ts';
 import events from './routes/events/index.ts';
 import health from './routes/health/index.ts';
 import images from './routes/images/index.ts';
 import jobs from './routes/jobs/index.ts';
+import landing from './routes/landing/index.ts';
+import lists from './routes/lists/index.ts';
 import usage from './routes/usage/index.ts';
 import webhooks from './routes/webhooks/index.ts';
 
 /** The whole API as one Fastify plugin: external clients first, then one module per resource. */
-export const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { config }) => {
+export const app: FastifyPluginAsync<{ config: Config; tracing?: Tracing }> = async (
+  fastify,
+  { config, tracing },
+) => {
+  // First, so that its instrumentation sees every route and hook.
+  await fastify.register(tracingPlugin, { ...(tracing ? { tracing } : {}) });
   await fastify.register(configPlugin, { config });
   await fastify.register(problems);
   // Before any route (metrics has one), so the OpenAPI document sees every one of them.
@@ -32,6 +42,7 @@ export const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { con
   await fastify.register(redis);
   await fastify.register(storage);
   await fastify.register(queues);
+  await fastify.register(listIndex);
   await fastify.register(webhooksPlugin);
   await fastify.register(metrics);
   await fastify.register(auth);
@@ -39,15 +50,22 @@ export const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { con
   await fastify.register(health);
   await fastify.register(jobs);
   await fastify.register(batches);
+  await fastify.register(lists);
   await fastify.register(events);
   await fastify.register(images);
   await fastify.register(webhooks);
   await fastify.register(usage);
   await fastify.register(admin, { prefix: '/admin' });
+  await fastify.register(landing);
+  await fastify.register(consolePages);
 };
 
 /** A ready-to-listen (or `inject`) Fastify instance. */
-export async function buildApp(config: Config, logger: Logger) {
+export async function buildApp(
+  config: Config,
+  logger: Logger,
+  options: { tracing?: Tracing } = {},
+) {
   const fastify = Fastify({
     loggerInstance: logger,
     // A 10,000-job batch of 400-char prompts fits in well under this.
@@ -86,6 +104,6 @@ export async function buildApp(config: Config, logger: Logger) {
     );
   });
   // Not encapsulated, so the instance exposes its clients (tests and `server.ts` use them).
-  await fastify.register(fp(app, { name: 'app' }), { config });
+  await fastify.register(fp(app, { name: 'app' }), { config, ...options });
   return fastify;
 }

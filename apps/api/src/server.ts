@@ -1,4 +1,4 @@
-import { ConfigError, createLogger, loadConfig } from '@imagen-queue/shared';
+import { ConfigError, createLogger, loadConfig, loadTracing } from '@imagen-queue/shared';
 import { buildApp } from './app.ts';
 
 let config: ReturnType<typeof loadConfig>;
@@ -10,8 +10,15 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger({ level: config.log.level, name: 'api', pretty: process.stdout.isTTY });
-const app = await buildApp(config, logger);
+const tracing = await loadTracing(config.tracing, 'imagen-queue-api');
+const logger = createLogger({
+  level: config.log.level,
+  name: 'api',
+  pretty: process.stdout.isTTY,
+  // With tracing on, each line names the trace and span it was written in.
+  ...(tracing.enabled ? { mixin: () => tracing.logIds() } : {}),
+});
+const app = await buildApp(config, logger, { tracing });
 
 let closing = false;
 async function shutdown(signal: string) {
@@ -24,6 +31,7 @@ async function shutdown(signal: string) {
   }, 10_000);
   timer.unref();
   await app.close();
+  await tracing.shutdown();
   process.exit(0);
 }
 process.once('SIGINT', () => void shutdown('SIGINT'));

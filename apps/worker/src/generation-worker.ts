@@ -11,9 +11,11 @@ import {
   type JobStore,
   type Logger,
   type Metrics,
+  noTracing,
   QUEUES,
   type RedisClient,
   type Storage,
+  type Tracing,
   type WebhookDispatcher,
 } from '@imagen-queue/shared';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
@@ -22,6 +24,7 @@ import type { ProviderLimiter } from './limiter.ts';
 import { PermanentFailure, RateLimited } from './processors/generate-images.ts';
 import { processors } from './processors/index.ts';
 import type { Spool } from './spool.ts';
+import { tracedImagen, tracedLimiter, tracedStorage } from './traced-clients.ts';
 
 export interface GenerationWorkerDeps {
   config: Config;
@@ -38,6 +41,8 @@ export interface GenerationWorkerDeps {
   inFlight?: InFlight;
   /** Where terminal transitions become webhook events; absent = no webhooks. */
   webhooks?: Pick<WebhookDispatcher, 'jobFinished' | 'jobFoundFinished'>;
+  /** OpenTelemetry, when configured. @defaultValue noTracing */
+  tracing?: Tracing;
 }
 
 /** Full jitter: a random delay up to base × 2^attempt, capped, so retries of a batch spread out. */
@@ -54,6 +59,10 @@ export type GenerationWorker = Worker<GenerateImagesPayload, void, JobName>;
 
 export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWorker {
   const { config, logger, webhooks } = deps;
+  const tracing = deps.tracing ?? noTracing;
+  const imagen = tracedImagen(deps.imagen, tracing);
+  const storage = tracedStorage(deps.storage, tracing);
+  const limiter = tracedLimiter(deps.limiter, tracing);
   const fairShare = createFairShare(deps.connection, { prefix: config.redis.prefix });
   const usage = createUsageStore(deps.connection, { prefix: config.redis.prefix });
   // Entries live as long as finished jobs' records; with image retention, that is the bound.
@@ -68,10 +77,14 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
   const worker: GenerationWorker = new Worker<GenerateImagesPayload, void, JobName>(
     QUEUES.generation,
     async (job: Job<GenerateImagesPayload, void, JobName>, _token, signal) => {
+      // Inside BullMQ's `process` span (bullmq-otel), which continues the job's own trace.
+      tracing.tagTrace(job.data.jobId, null);
+      if (job.attemptsMade === 0) tracing.pastSpan('queue.wait', job.timestamp, {});
       const log = logger.child({
         jobId: job.data.jobId,
         tenant: job.data.tenant,
         requestId: job.data.requestId,
+        ...tracing.logIds(),
       });
       deps.inFlight?.add({
         job_id: job.data.jobId,
@@ -87,9 +100,9 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
         await processors[job.name](job.data, {
           log,
           store: deps.store,
-          storage: deps.storage,
-          imagen: deps.imagen,
-          limiter: deps.limiter,
+          storage,
+          imagen,
+          limiter,
           spool: deps.spool,
           usage,
           imageCache,
@@ -128,6 +141,7 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
       // A worker killed mid-job leaves it stalled; it goes back to the queue this many times.
       maxStalledCount: 5,
       autorun: false,
+      ...(tracing.bullmq ? { telemetry: tracing.bullmq } : {}),
       settings: {
         backoffStrategy: (attemptsMade: number) =>
           fullJitterBackoff(attemptsMade, config.worker.retryBaseMs, config.worker.retryMaxMs),

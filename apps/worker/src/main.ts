@@ -12,6 +12,7 @@ import {
   createWebhookDispatcher,
   createWebhookSecrets,
   loadConfig,
+  loadTracing,
   QUEUES,
 } from '@imagen-queue/shared';
 import { Queue } from 'bullmq';
@@ -41,6 +42,9 @@ const logger = createLogger({
   pretty: process.stdout.isTTY,
 });
 const releasers = createReleasers();
+// First in, so released last: the spans of the shutdown itself are exported too.
+const tracing = await loadTracing(config.tracing, 'imagen-queue-worker');
+releasers.add('tracing', () => tracing.shutdown());
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
 // Clients are created once here, in dependency order, and released in reverse.
@@ -74,6 +78,7 @@ const webhooks = createWebhookDispatcher({
   retryScheduleMs: config.webhooks.retryScheduleMs,
   retentionSeconds: config.worker.retentionSeconds,
   onError: (error) => logger.warn({ err: error }, 'webhook queue error'),
+  ...(tracing.bullmq ? { telemetry: tracing.bullmq } : {}),
 });
 releasers.add('webhook queue', () => webhooks.close());
 const webhookHttp = createWebhookHttp({
@@ -89,6 +94,7 @@ const deliveryWorker = createDeliveryWorker({
   storage,
   http: webhookHttp,
   metrics,
+  tracing,
 });
 releasers.add('webhook worker', () => deliveryWorker.close());
 const worker = createGenerationWorker({
@@ -103,6 +109,7 @@ const worker = createGenerationWorker({
   metrics,
   inFlight,
   webhooks,
+  tracing,
 });
 releasers.add('worker', () => worker.close());
 const heartbeat = startHeartbeat({

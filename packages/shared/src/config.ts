@@ -1,6 +1,7 @@
 import Type from 'typebox';
 import Value from 'typebox/value';
 import { type AmountTable, parseAmounts } from './control/amounts.ts';
+import { parseTracing, type TracingConfig, TracingEnv } from './tracing/config.ts';
 
 /**
  * Every environment variable the system reads, flat, as the operator writes them.
@@ -48,6 +49,7 @@ export const EnvSchema = Type.Object({
   IDEMPOTENCY_TTL_S: Type.Integer({ minimum: 60, default: 86400 }),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
   WEBHOOK_RETRY_SCHEDULE: Type.String({ default: '5s,5m,30m,2h,5h,10h,10h' }),
+  ...TracingEnv,
 });
 export type Env = Type.Static<typeof EnvSchema>;
 
@@ -104,6 +106,8 @@ export interface Config {
     /** USD per image by model, until the model's running average is known. */
     pricePerImage: AmountTable;
   };
+  /** OpenTelemetry traces, from the standard `OTEL_*` variables; off unless they ask for it. */
+  tracing: TracingConfig;
 }
 
 /** Every invalid variable, so an operator fixes them all in one go. */
@@ -174,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     () => parseAmounts(parsed.IMAGEN_PRICES_USD),
     noAmounts,
   );
+  const tracing = check('OTEL_EXPORTER_OTLP_PROTOCOL', () => parseTracing(parsed), null);
   if (Boolean(parsed.S3_ACCESS_KEY_ID) !== Boolean(parsed.S3_SECRET_ACCESS_KEY)) {
     dedupedProblems.push(
       'S3_SECRET_ACCESS_KEY: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together',
@@ -227,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryScheduleMs,
     },
     budgets: { tenantPerDay, pricePerImage },
+    tracing: tracing!,
   };
 }
 

@@ -31,6 +31,8 @@ export function redisKeys(prefix: string) {
     /** An exact request's fingerprint → the job whose stored images answer it (a JSON string). */
     imageCache: (tenant: string, fingerprint: string) =>
       `${tenantTag(tenant)}:image-cache:${fingerprint}`,
+    /** The tenant's job or batch ids, newest first (a sorted set ordered by id; `ListIndex`). */
+    listIndex: (tenant: string, kind: 'jobs' | 'batches') => `${tenantTag(tenant)}:index:${kind}`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

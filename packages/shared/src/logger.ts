@@ -57,12 +57,21 @@ export interface LoggerSettings {
   pretty?: boolean;
   /** Where lines go instead of stdout (tests). */
   destination?: DestinationStream;
+  /** Fields added to every line as it is written (the active trace's ids). */
+  mixin?: () => object;
 }
 
-export function createLogger({ level, name, pretty = false, destination }: LoggerSettings): Logger {
+export function createLogger({
+  level,
+  name,
+  pretty = false,
+  destination,
+  mixin,
+}: LoggerSettings): Logger {
   const options: LoggerOptions = {
     name,
     level,
+    ...(mixin ? { mixin } : {}),
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { err: pino.stdSerializers.err },
     hooks: { streamWrite: scrubSecretQuery },

@@ -4,7 +4,9 @@ import {
   type FairShare,
   type GenerateImagesPayload,
   type JobRecord,
+  noTracing,
   type RedisClient,
+  type Tracing,
 } from '@imagen-queue/shared';
 import type { JobsOptions, Queue } from 'bullmq';
 
@@ -60,6 +62,7 @@ export async function enqueueAll(
   config: Config,
   records: JobRecord[],
   requestId: string,
+  tracing: Tracing = noTracing,
 ): Promise<void> {
   const tenant = records[0]?.tenant;
   if (tenant === undefined) return;
@@ -71,6 +74,7 @@ export async function enqueueAll(
     tenant,
     records.map((record) => (record.priority > 0 ? 'express' : 'normal')),
   );
+  const traces = jobTraces(tracing, records);
   const added: string[] = [];
   try {
     for (let i = 0; i < records.length; i += CHUNK) {
@@ -83,7 +87,10 @@ export async function enqueueAll(
             tenant: record.tenant,
             requestId,
           } satisfies GenerateImagesPayload,
-          opts: generationJobOptions(config, record, priorities[i + j]!),
+          opts: {
+            ...generationJobOptions(config, record, priorities[i + j]!),
+            ...(traces.metadata[i + j] ? { telemetry: { metadata: traces.metadata[i + j] } } : {}),
+          },
         })),
       );
       added.push(...chunk.map((record) => record.id));
@@ -91,5 +98,25 @@ export async function enqueueAll(
   } catch (error) {
     await Promise.allSettled(added.map((id) => queue.remove(id)));
     throw error;
+  } finally {
+    traces.end();
   }
+}
+
+/**
+ * One trace per job. A lone job continues the request's trace (BullMQ carries the context
+ * on); each job of a batch (or a retry) starts its own, linked to the request's span.
+ */
+function jobTraces(tracing: Tracing, records: JobRecord[]) {
+  const [first] = records;
+  if (records.length === 1 && first && !first.batchId) {
+    tracing.tagTrace(first.id, null);
+    return { metadata: [] as string[], end: () => {} };
+  }
+  const batchId = first?.batchId ?? '';
+  tracing.tagTrace(null, batchId);
+  return tracing.startJobTraces(
+    records.map((record) => record.id),
+    batchId,
+  );
 }

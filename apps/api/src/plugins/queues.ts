@@ -27,6 +27,7 @@ export default fp(
     const generation = new Queue(QUEUES.generation, {
       connection: fastify.redis,
       prefix: bullPrefix(config.redis.prefix),
+      ...(fastify.tracing.bullmq ? { telemetry: fastify.tracing.bullmq } : {}),
     });
     generation.on('error', (error) => fastify.log.warn({ err: error }, 'generation queue error'));
     fastify.decorate('queues', { generation });
@@ -55,5 +56,5 @@ export default fp(
       await generation.close();
     });
   },
-  { name: 'queues', dependencies: ['config', 'redis'] },
+  { name: 'queues', dependencies: ['config', 'redis', 'tracing'] },
 );

@@ -23,6 +23,7 @@ export default fp(
       retryScheduleMs: config.webhooks.retryScheduleMs,
       retentionSeconds: config.worker.retentionSeconds,
       onError: (error) => fastify.log.warn({ err: error }, 'webhook queue error'),
+      ...(fastify.tracing.bullmq ? { telemetry: fastify.tracing.bullmq } : {}),
     });
     fastify.decorate('webhooks', dispatcher);
     fastify.decorate(

@@ -4,9 +4,11 @@ import {
   type DeliverWebhookPayload,
   type Logger,
   type Metrics,
+  noTracing,
   QUEUES,
   type RedisClient,
   type Storage,
+  type Tracing,
   type WebhookEventStore,
   type WebhookSecrets,
 } from '@imagen-queue/shared';
@@ -25,7 +27,13 @@ export interface DeliveryWorkerDeps {
   metrics?: Metrics;
   /** Deliveries in flight at once; they mostly wait on receivers. @defaultValue 16 */
   concurrency?: number;
+  /** OpenTelemetry, when configured. @defaultValue noTracing */
+  tracing?: Tracing;
 }
+
+/** `evt_job_…_2` names its job; a batch's event (`evt_bat_…_c1`) names none. */
+const jobOfEvent = (eventId: string) => /^evt_(job_[0-9a-z]{26})_/.exec(eventId)?.[1] ?? null;
+const batchOfEvent = (eventId: string) => /^evt_(bat_[0-9a-z]{26})_/.exec(eventId)?.[1] ?? null;
 
 export type DeliveryWorker = Worker<DeliverWebhookPayload>;
 
@@ -35,12 +43,16 @@ export type DeliveryWorker = Worker<DeliverWebhookPayload>;
  */
 export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const { config, logger } = deps;
+  const tracing = deps.tracing ?? noTracing;
   const worker = new Worker<DeliverWebhookPayload>(
     QUEUES.webhooks,
     async (job: Job<DeliverWebhookPayload>) => {
+      const { eventId } = job.data;
+      const jobId = jobOfEvent(eventId);
+      tracing.tagTrace(jobId, jobId ? null : batchOfEvent(eventId));
       try {
         await deliverWebhook(job.data, {
-          log: logger.child({ tenant: job.data.tenant, eventId: job.data.eventId }),
+          log: logger.child({ tenant: job.data.tenant, eventId, jobId, ...tracing.logIds() }),
           events: deps.events,
           secrets: deps.secrets,
           storage: deps.storage,
@@ -61,6 +73,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       // Longer than one delivery's 10 s timeout, so a live attempt is never taken as stalled.
       lockDuration: 30_000,
       autorun: false,
+      ...(tracing.bullmq ? { telemetry: tracing.bullmq } : {}),
       settings: {
         backoffStrategy: (_attemptsMade: number, _type?: string, error?: Error) =>
           error instanceof RetryDelivery ? error.delayMs : 1_000,

@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatchStore } from '../batch-store.ts';
 import { createJobStore, type JobRecord } from '../job-store.ts';
@@ -18,6 +18,8 @@ export interface WebhookDispatcherOptions {
   retentionSeconds: number;
   /** Errors of the queue's connection (logged by the caller). */
   onError?: (error: Error) => void;
+  /** BullMQ's telemetry (bullmq-otel), so a delivery continues the trace that caused it. */
+  telemetry?: Telemetry;
 }
 
 export interface WebhookDispatcher {
@@ -62,6 +64,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   const queue = new Queue<DeliverWebhookPayload>(QUEUES.webhooks, {
     connection,
     prefix: bullPrefix(prefix),
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
   queue.on('error', (error) => options.onError?.(error));
   const jobOptions = {

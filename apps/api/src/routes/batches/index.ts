@@ -17,6 +17,7 @@ import { cancelJobs } from '../../lib/cancel.ts';
 import { enqueueAll } from '../../lib/enqueue.ts';
 import { checkBatchBudget } from '../../lib/estimate-cost.ts';
 import { idempotent } from '../../lib/idempotency.ts';
+import { indexBatch } from '../../lib/index-batch.ts';
 import { registerNdjsonParser } from '../../lib/ndjson.ts';
 import { checkMetadata, checkWebhookUrl, resolveParams } from '../../lib/submission.ts';
 import { IdempotencyHeaders } from '../jobs/schemas.ts';
@@ -94,8 +95,9 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
             control,
           })),
         });
+        await indexBatch(fastify.listIndex, request.tenant, batchId, records);
         try {
-          await enqueueAll(fastify.queues.generation, config, records, request.id);
+          await enqueueAll(fastify.queues.generation, config, records, request.id, fastify.tracing);
         } catch (error) {
           await fastify.batchStore
             .remove(

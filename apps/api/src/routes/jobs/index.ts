@@ -114,7 +114,7 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
       });
       if (!outcome.applied) throw conflict('the job changed meanwhile; read it and try again');
       try {
-        await enqueueAll(fastify.queues.generation, config, [record], request.id);
+        await enqueueAll(fastify.queues.generation, config, [record], request.id, fastify.tracing);
       } catch (error) {
         // Not queued: put the record back as it was, so the job can be retried again.
         await fastify.jobStore
