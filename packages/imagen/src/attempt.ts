@@ -1,4 +1,4 @@
-import type { GenerationParams } from '@imagen-queue/shared';
+import { type GenerationParams, getModel } from '@imagen-queue/shared';
 import type { ImageSource, ProviderAdapter } from './adapters/types.ts';
 import { providerError } from './error-table.ts';
 import { ProviderError } from './errors.ts';
@@ -23,7 +23,11 @@ export async function runAttempt(
   signal: AbortSignal,
   requestId?: string,
 ): Promise<GenerationResult> {
-  const request = ctx.adapter.buildRequest(params, ctx.apiKey);
+  const fetchImage = async (url: string) => {
+    const data = await download(ctx, url, signal);
+    return { data, mimeType: inspectImage(data).mimeType };
+  };
+  const request = await ctx.adapter.buildRequest(params, ctx.apiKey, fetchImage);
   const answer = await ctx.http.send({
     method: 'POST',
     url: `${ctx.baseUrl}${request.path}`,
@@ -39,7 +43,7 @@ export async function runAttempt(
     maxBytes: Math.ceil((ctx.maxImageBytes * 4) / 3) * params.num_images + 1024 * 1024,
   });
   if (answer.status < 200 || answer.status > 299) {
-    const error = statusError(ctx, answer);
+    const error = statusError(ctx, answer, params.model);
     // A failed call may still be billed: the caller records what the provider said it cost.
     error.usage = readProviderUsage(answer, parseJsonLoosely(answer.body));
     throw error;
@@ -82,11 +86,18 @@ async function finish(
   };
 }
 
-function statusError(ctx: AttemptContext, answer: HttpAnswer) {
+function statusError(ctx: AttemptContext, answer: HttpAnswer, model: string) {
   const { status } = answer;
   const described = ctx.adapter.describeError(parseJsonLoosely(answer.body), status);
+  if (described.modelGone) return modelGone(model, status);
   const refused = (status === 400 || status === 422) && described.refused;
-  const when = refused ? 'refused' : described.authFailure ? 401 : status;
+  const when = refused
+    ? 'refused'
+    : described.authFailure
+      ? 401
+      : described.rateLimited
+        ? 429
+        : status;
   return providerError(when, {
     message: `provider answered ${status}: ${redact(described.message, ctx.apiKey)}`,
     status,
@@ -155,6 +166,15 @@ function parseJsonLoosely(body: Buffer): unknown {
   } catch {
     return text;
   }
+}
+
+function modelGone(model: string, status: number) {
+  const successor = getModel(model)?.successor;
+  const instead = successor ? `; use ${successor}` : '';
+  return providerError('model_gone', {
+    message: `the provider no longer serves ${model}${instead}`,
+    status,
+  });
 }
 
 function redact(text: string, secret: string): string {

@@ -1,7 +1,9 @@
+import { getModel, isRetired } from '@imagen-queue/shared';
 import { aimlapiAdapter } from './adapters/aimlapi.ts';
 import { googleAdapter } from './adapters/google.ts';
 import { runAttempt } from './attempt.ts';
 import { startAttemptSignal } from './attempt-signal.ts';
+import { providerError } from './error-table.ts';
 import { ProviderError } from './errors.ts';
 import { createHttpTransport } from './http.ts';
 import type { ImagenClient, ImagenClientOptions } from './types.ts';
@@ -24,6 +26,14 @@ export function createImagenClient(options: ImagenClientOptions): ImagenClient {
 
   return {
     async generate(params, { signal, requestId } = {}) {
+      const spec = getModel(params.model);
+      if (spec && isRetired(spec)) {
+        // Past its announced shutdown: a call would only buy the provider's 404.
+        const instead = spec.successor ? `; use ${spec.successor}` : '';
+        throw providerError('model_gone', {
+          message: `${spec.id} was shut down on ${spec.shutdown_at}${instead}`,
+        });
+      }
       const attempt = startAttemptSignal(timeoutMs, signal);
       const started = performance.now();
       const fields = { model: params.model, requested: params.num_images };

@@ -8,7 +8,8 @@ export type FailureKind =
   | 'network'
   | 'canceled'
   | 'invalid_response'
-  | 'too_large';
+  | 'too_large'
+  | 'model_gone';
 
 export interface ErrorRule {
   /** An HTTP status, an inclusive status range, or a failure without a status. */
@@ -54,6 +55,12 @@ export const ERROR_TABLE: readonly ErrorRule[] = [
   { when: 'network', code: 'network', retryable: true, why: 'reset, refused or DNS failure' },
   { when: 'canceled', code: 'canceled', retryable: false, why: 'the caller aborted' },
   { when: 'invalid_response', code: 'invalid_response', retryable: true, why: 'garbled answer' },
+  {
+    when: 'model_gone',
+    code: 'model_unavailable',
+    retryable: false,
+    why: 'the model is retired: only its successor can serve the job',
+  },
   { when: 'too_large', code: 'invalid_response', retryable: false, why: 'over the size cap' },
 ];
 

@@ -14,7 +14,8 @@ export type ProviderErrorCode =
   | 'network'
   | 'content_filtered'
   | 'invalid_response'
-  | 'canceled';
+  | 'canceled'
+  | 'model_unavailable';
 
 export interface ProviderErrorOptions {
   retryable: boolean;

@@ -19,6 +19,8 @@ describe('inspectImage', () => {
       seed: 1,
       index: 0,
       ratio: '16:9',
+      width: 1408,
+      height: 768,
       noise: false,
       small: false,
     });

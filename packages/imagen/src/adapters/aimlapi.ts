@@ -1,6 +1,6 @@
-import { type GenerationParams, MODELS } from '@imagen-queue/shared';
+import type { GenerationParams } from '@imagen-queue/shared';
 import { providerError } from '../error-table.ts';
-import { providerModelName } from './provider-models.ts';
+import { aimlapiBody } from './aimlapi-body.ts';
 import {
   type ImageSource,
   isRecord,
@@ -19,22 +19,10 @@ export const aimlapiAdapter: ProviderAdapter = {
   name: 'aimlapi',
 
   buildRequest(params: GenerationParams, apiKey: string) {
-    const spec = MODELS[params.model];
     return {
       path: '/v1/images/generations',
       headers: { authorization: `Bearer ${apiKey}` },
-      body: {
-        model: providerModelName('aimlapi', params.model),
-        prompt: params.prompt,
-        num_images: params.num_images,
-        ...(params.seed !== undefined && spec.supportsSeed ? { seed: params.seed } : {}),
-        ...(spec.supportsEnhancePrompt ? { enhance_prompt: params.enhance_prompt } : {}),
-        aspect_ratio: params.aspect_ratio,
-        person_generation: params.person_generation,
-        safety_setting: params.safety_setting,
-        add_watermark: params.add_watermark,
-        convert_base64_to_url: params.convert_base64_to_url,
-      },
+      body: aimlapiBody(params),
     };
   },
 
@@ -62,11 +50,16 @@ export const aimlapiAdapter: ProviderAdapter = {
     });
   },
 
-  describeError(body: unknown) {
+  describeError(body: unknown, status: number) {
     const message = errorMessage(body);
     const code =
       isRecord(body) && isRecord(body.error) ? stringField(body.error, 'code') : undefined;
-    return { message, refused: looksLikeRefusal(message, code), authFailure: false };
+    return {
+      message,
+      refused: looksLikeRefusal(message, code),
+      authFailure: false,
+      modelGone: status === 404 && /model/i.test(message),
+    };
   },
 };
 

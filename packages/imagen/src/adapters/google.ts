@@ -1,7 +1,8 @@
-import { type GenerationParams, MODELS } from '@imagen-queue/shared';
+import type { GenerationParams } from '@imagen-queue/shared';
 import { providerError } from '../error-table.ts';
 import { providerModelName } from './provider-models.ts';
 import {
+  type FetchImage,
   type ImageSource,
   isRecord,
   looksLikeRefusal,
@@ -10,33 +11,57 @@ import {
   stringField,
 } from './types.ts';
 
+/** Why Google stops a candidate or a prompt for safety (`finishReason` / `blockReason`). */
+const SAFETY_REASONS = new Set([
+  'SAFETY',
+  'IMAGE_SAFETY',
+  'PROHIBITED_CONTENT',
+  'BLOCKLIST',
+  'SPII',
+  'OTHER',
+]);
+
 /**
- * Google's own Imagen endpoint (Gemini API): `POST /v1beta/models/{model}:predict` with
- * `instances`/`parameters`, answering `{ predictions: [{ bytesBase64Encoded, mimeType, prompt }] }`.
- * A filtered image comes back as `{ raiFilteredReason }` when `includeRaiReason` is set; when all
- * are filtered the body may have no `predictions` at all.
+ * Google's Gemini API as it serves image models now: `POST /v1beta/models/{model}:generateContent`
+ * with the prompt (and reference images inline) as parts, answering
+ * `candidates[].content.parts[].inlineData`. Imagen's `:predict` is gone with the models it served.
  */
 export const googleAdapter: ProviderAdapter = {
   name: 'google',
 
-  buildRequest(params: GenerationParams, apiKey: string) {
-    const spec = MODELS[params.model];
+  async buildRequest(params: GenerationParams, apiKey: string, fetchImage: FetchImage) {
+    const model = providerModelName('google', params.model);
+    if (model === null) {
+      throw providerError('model_gone', {
+        message: `Google no longer serves ${params.model}; use the AI/ML API or a Gemini image model`,
+      });
+    }
+    const urls = (params.image_urls ?? []).filter((url) => typeof url === 'string');
+    const images = await Promise.all(urls.map((url) => fetchImage(url)));
     return {
-      path: `/v1beta/models/${encodeURIComponent(providerModelName('google', params.model))}:predict`,
+      path: `/v1beta/models/${encodeURIComponent(model)}:generateContent`,
       headers: { 'x-goog-api-key': apiKey },
       body: {
-        instances: [{ prompt: params.prompt }],
-        parameters: {
-          sampleCount: params.num_images,
-          aspectRatio: params.aspect_ratio,
-          personGeneration: params.person_generation,
-          safetySetting: params.safety_setting,
-          addWatermark: params.add_watermark,
-          ...(spec.supportsEnhancePrompt ? { enhancePrompt: params.enhance_prompt } : {}),
-          ...(params.seed !== undefined && spec.supportsSeed ? { seed: params.seed } : {}),
-          includeRaiReason: true,
-          outputOptions: { mimeType: 'image/png' },
+        contents: [
+          {
+            role: 'user',
+            parts: [
+              { text: params.prompt },
+              ...images.map((image) => ({
+                inlineData: { mimeType: image.mimeType, data: image.data.toString('base64') },
+              })),
+            ],
+          },
+        ],
+        generationConfig: {
+          responseModalities: ['IMAGE'],
+          ...(params.num_images > 1 ? { candidateCount: params.num_images } : {}),
+          imageConfig: {
+            aspectRatio: params.aspect_ratio,
+            ...(params.resolution ? { imageSize: params.resolution } : {}),
+          },
         },
+        ...(params.enable_web_search ? { tools: [{ google_search: {} }] } : {}),
       },
     };
   },
@@ -45,23 +70,34 @@ export const googleAdapter: ProviderAdapter = {
     if (!isRecord(body)) {
       throw providerError('invalid_response', { message: 'the provider answered with no object' });
     }
-    if (body.predictions !== undefined && !Array.isArray(body.predictions)) {
-      throw providerError('invalid_response', { message: '`predictions` is not a list' });
+    const blockReason = isRecord(body.promptFeedback)
+      ? stringField(body.promptFeedback, 'blockReason')
+      : undefined;
+    if (blockReason) {
+      throw providerError('refused', { message: `Google blocked the prompt: ${blockReason}` });
     }
-    const predictions = ((body.predictions as unknown[] | undefined) ?? []).filter(isRecord);
+    if (body.candidates !== undefined && !Array.isArray(body.candidates)) {
+      throw providerError('invalid_response', { message: '`candidates` is not a list' });
+    }
+    const candidates = ((body.candidates as unknown[] | undefined) ?? []).filter(isRecord);
     const images: ImageSource[] = [];
-    let enhancedPrompt: string | null = null;
     let filteredReason: string | null = null;
-    for (const prediction of predictions) {
-      const data = stringField(prediction, 'bytesBase64Encoded');
-      if (data) images.push({ kind: 'base64', data });
-      enhancedPrompt ??= stringField(prediction, 'prompt') ?? null;
-      filteredReason ??= stringField(prediction, 'raiFilteredReason') ?? null;
+    for (const candidate of candidates) {
+      const reason = stringField(candidate, 'finishReason');
+      if (reason && SAFETY_REASONS.has(reason)) filteredReason ??= reason;
+      const parts = isRecord(candidate.content) ? candidate.content.parts : undefined;
+      for (const part of Array.isArray(parts) ? parts.filter(isRecord) : []) {
+        const inline = isRecord(part.inlineData) ? stringField(part.inlineData, 'data') : undefined;
+        if (inline) images.push({ kind: 'base64', data: inline });
+      }
     }
-    return { images, enhancedPrompt, filteredReason };
+    if (images.length === 0 && filteredReason) {
+      throw providerError('refused', { message: `Google stopped the image: ${filteredReason}` });
+    }
+    return { images, enhancedPrompt: null, filteredReason };
   },
 
-  describeError(body: unknown) {
+  describeError(body: unknown, status: number) {
     const error = isRecord(body) && isRecord(body.error) ? body.error : {};
     const message = (stringField(error, 'message') ?? 'no message').slice(0, 300);
     const details = Array.isArray(error.details) ? error.details.filter(isRecord) : [];
@@ -69,6 +105,12 @@ export const googleAdapter: ProviderAdapter = {
     const authFailure = details.some(
       (detail) => stringField(detail, 'reason') === 'API_KEY_INVALID',
     );
-    return { message, refused: looksLikeRefusal(message), authFailure };
+    return {
+      message,
+      refused: looksLikeRefusal(message),
+      authFailure,
+      modelGone: status === 404 && /models\//.test(message),
+      rateLimited: stringField(error, 'status') === 'RESOURCE_EXHAUSTED',
+    };
   },
 };

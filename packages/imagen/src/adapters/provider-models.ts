@@ -1,22 +1,11 @@
-import type { ModelName } from '@imagen-queue/shared';
+import { requireModel } from '@imagen-queue/shared';
 import type { ProviderName } from './types.ts';
 
 /**
- * The name each provider knows a model by. AI/ML API serves Imagen 3 under Google's own name
- * but the Imagen 4 family under a `google/` prefix; Google's endpoint takes the bare name.
+ * The name each provider knows a model by, from the registry: the AI/ML API's short id, or
+ * Google's Gemini id. `null` where the provider no longer serves the model (Google's Imagen).
  */
-const AIMLAPI_NAMES: Record<ModelName, string> = {
-  'imagen-3.0-generate-002': 'imagen-3.0-generate-002',
-  'imagen-4.0-generate-001': 'google/imagen-4.0-generate-001',
-  'imagen-4.0-fast-generate-001': 'google/imagen-4.0-fast-generate-001',
-  'imagen-4.0-ultra-generate-001': 'google/imagen-4.0-ultra-generate-001',
-};
-
-export function providerModelName(provider: ProviderName, model: ModelName): string {
-  return provider === 'aimlapi' ? AIMLAPI_NAMES[model] : model;
-}
-
-/** The registry name for a provider's model name (the emulator accepts either form). */
-export function registryModelName(providerModel: string): string {
-  return providerModel.replace(/^google\//, '');
+export function providerModelName(provider: ProviderName, model: string): string | null {
+  const spec = requireModel(model);
+  return provider === 'aimlapi' ? spec.provider_ids.aimlapi[0]! : spec.provider_ids.google;
 }

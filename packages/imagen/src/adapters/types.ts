@@ -2,6 +2,9 @@ import type { GenerationParams } from '@imagen-queue/shared';
 
 export type ProviderName = 'aimlapi' | 'google';
 
+/** Loads a reference image's bytes (Google wants them inline). */
+export type FetchImage = (url: string) => Promise<{ mimeType: string; data: Buffer }>;
+
 export interface ProviderRequest {
   path: string;
   headers: Record<string, string>;
@@ -25,12 +28,20 @@ export interface ErrorDescription {
   refused: boolean;
   /** A rejected credential reported under another status (Google answers 400 for a bad key). */
   authFailure: boolean;
+  /** The provider says the model itself is gone (retired or unknown to it). */
+  modelGone?: boolean;
+  /** Google's `RESOURCE_EXHAUSTED`, whatever the HTTP status. */
+  rateLimited?: boolean;
 }
 
 /** Everything that differs between providers: the request's shape and how to read answers. */
 export interface ProviderAdapter {
   name: ProviderName;
-  buildRequest(params: GenerationParams, apiKey: string): ProviderRequest;
+  buildRequest(
+    params: GenerationParams,
+    apiKey: string,
+    fetchImage: FetchImage,
+  ): ProviderRequest | Promise<ProviderRequest>;
   /** Throws `invalid_response` when the body is not one of the documented shapes. */
   parseAnswer(body: unknown): ParsedAnswer;
   describeError(body: unknown, status: number): ErrorDescription;

@@ -1,26 +1,7 @@
-import { ASPECT_RATIOS, MODEL_NAMES, MODELS, type ModelName } from '@imagen-queue/shared';
-import Type from 'typebox';
 import Value from 'typebox/value';
-import { providerModelName, registryModelName } from '../adapters/provider-models.ts';
+import { isRecord } from '../adapters/types.ts';
+import { providerSchema, servedModel, sizeFor } from './provider-schema.ts';
 import { type GenerationOutcome, REFUSAL_MESSAGE, type Route } from './route.ts';
-
-const Body = Type.Object(
-  {
-    model: Type.Enum(MODEL_NAMES.map((name) => providerModelName('aimlapi', name))),
-    prompt: Type.String({ minLength: 1, maxLength: 400 }),
-    num_images: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 })),
-    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
-    enhance_prompt: Type.Optional(Type.Boolean()),
-    aspect_ratio: Type.Optional(Type.Enum(ASPECT_RATIOS)),
-    person_generation: Type.Optional(Type.Enum(['dont_allow', 'allow_adult', 'allow_all'])),
-    safety_setting: Type.Optional(
-      Type.Enum(['block_low_and_above', 'block_medium_and_above', 'block_only_high', 'block_none']),
-    ),
-    add_watermark: Type.Optional(Type.Boolean()),
-    convert_base64_to_url: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
 
 /** AI/ML API: `POST /v1/images/generations`, `Authorization: Bearer`, 201 with either shape. */
 export const aimlapiRoute: Route = {
@@ -32,33 +13,39 @@ export const aimlapiRoute: Route = {
   },
 
   parse(body) {
-    if (!Value.Check(Body, body)) {
-      const [first] = Value.Errors(Body, body);
+    const name = isRecord(body) && typeof body.model === 'string' ? body.model : '';
+    const spec = servedModel('aimlapi', name);
+    if (!spec) return { answer: this.modelGone(name || '(none)') };
+    const schema = providerSchema(spec);
+    if (!Value.Check(schema, body)) {
+      const [first] = Value.Errors(schema, body);
       const where = first?.instancePath || '/';
-      return { answer: this.error(400, `${where}: ${first?.message ?? 'invalid body'}`) };
+      const extra = (first?.params as { additionalProperties?: string[] } | undefined)
+        ?.additionalProperties;
+      const detail = extra?.length ? `${extra.join(', ')} is not allowed` : first?.message;
+      return { answer: this.error(400, `${where}: ${detail ?? 'invalid body'}`) };
     }
-    const model = registryModelName(body.model) as ModelName;
-    const count = body.num_images ?? 1;
-    if (count > MODELS[model].maxImages) {
-      return {
-        answer: this.error(
-          400,
-          `num_images must be <= ${MODELS[model].maxImages} for ${body.model}`,
-        ),
-      };
-    }
+    const fields = body as Record<string, unknown>;
+    const ratio = (fields.aspect_ratio as string | undefined) ?? '1:1';
+    const asUrlDefault = (spec.fields.convert_base64_to_url as { default?: boolean } | undefined)
+      ?.default;
     return {
       request: {
-        model: body.model,
-        prompt: body.prompt,
-        count,
-        seed: body.seed,
-        ratio: body.aspect_ratio ?? '1:1',
-        enhance: body.enhance_prompt ?? true,
-        asUrl: body.convert_base64_to_url ?? false,
+        model: name,
+        prompt: fields.prompt as string,
+        count: (fields.num_images as number | undefined) ?? 1,
+        seed: fields.seed as number | undefined,
+        ratio,
+        size: sizeFor(spec, ratio, fields.resolution as string | undefined),
+        enhance: 'enhance_prompt' in spec.fields && fields.enhance_prompt !== false,
+        asUrl: (fields.convert_base64_to_url as boolean | undefined) ?? asUrlDefault ?? false,
         includeRaiReason: false,
       },
     };
+  },
+
+  modelGone(model) {
+    return this.error(404, `Model ${model} not found or no longer available`);
   },
 
   error(status, message) {

@@ -9,6 +9,8 @@ export interface Directives {
   filter: number;
   status: number | null;
   shape: 'data' | 'output' | null;
+  /** `[retired]`: the provider answers that the model is gone (404), as for a retired model. */
+  retired: boolean;
 }
 
 export function readDirectives(prompt: string): Directives {
@@ -17,6 +19,7 @@ export function readDirectives(prompt: string): Directives {
   const shape = /\[shape:(data|output)\]/i.exec(prompt);
   return {
     blocked: /\[blocked\]/i.test(prompt),
+    retired: /\[retired\]/i.test(prompt),
     filter: filter ? Number(filter[1]) : 0,
     status: status ? Number(status[1]) : null,
     shape: shape ? (shape[1]!.toLowerCase() as 'data' | 'output') : null,

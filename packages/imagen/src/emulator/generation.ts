@@ -89,6 +89,7 @@ export async function serveGeneration(
     if (forced === 429) return send(rateLimited(route, config, 1000));
     return send(route.error(forced, STATUS_MESSAGES[forced] ?? `Status ${forced}`));
   }
+  if (directives.retired) return send(route.modelGone(request.model));
   if (directives.blocked) return send(route.refusal());
 
   const seed = request.seed ?? randomInt(2 ** 32); // unseeded: a new image every time, like the provider
@@ -100,6 +101,7 @@ export async function serveGeneration(
       seed,
       index,
       ratio: request.ratio,
+      ...request.size,
       noise: config.noise,
       small: config.smallImages,
     };

@@ -1,29 +1,43 @@
-import { ASPECT_RATIOS, MODEL_NAMES, MODELS, type ModelName } from '@imagen-queue/shared';
+import { RESOLUTIONS } from '@imagen-queue/shared';
 import Type from 'typebox';
 import Value from 'typebox/value';
-import { FILTERED_MESSAGE, REFUSAL_MESSAGE, type Route } from './route.ts';
+import { servedModel, sizeFor } from './provider-schema.ts';
+import type { Route } from './route.ts';
 
-const SAFETY = ['block_low_and_above', 'block_medium_and_above', 'block_only_high', 'block_none'];
+const InlineData = Type.Object({
+  inlineData: Type.Object({ mimeType: Type.String(), data: Type.String({ minLength: 1 }) }),
+});
 
+/** `generateContent` for image output, as far as the Gemini image models take it. */
 const Body = Type.Object({
-  instances: Type.Array(Type.Object({ prompt: Type.String({ minLength: 1 }) }), {
-    minItems: 1,
-    maxItems: 1,
-  }),
-  parameters: Type.Optional(
+  contents: Type.Array(
     Type.Object({
-      sampleCount: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 })),
-      aspectRatio: Type.Optional(Type.Enum(ASPECT_RATIOS)),
-      personGeneration: Type.Optional(Type.Enum(['dont_allow', 'allow_adult', 'allow_all'])),
-      // Google documents these lower-case; its SDKs send the upper-case enum names.
-      safetySetting: Type.Optional(Type.Enum([...SAFETY, ...SAFETY.map((s) => s.toUpperCase())])),
-      addWatermark: Type.Optional(Type.Boolean()),
-      enhancePrompt: Type.Optional(Type.Boolean()),
-      seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
-      includeRaiReason: Type.Optional(Type.Boolean()),
-      outputOptions: Type.Optional(Type.Object({ mimeType: Type.Optional(Type.String()) })),
+      role: Type.Optional(Type.String()),
+      parts: Type.Array(
+        Type.Union([Type.Object({ text: Type.String({ minLength: 1 }) }), InlineData]),
+        {
+          minItems: 1,
+        },
+      ),
+    }),
+    { minItems: 1, maxItems: 1 },
+  ),
+  generationConfig: Type.Optional(
+    Type.Object({
+      responseModalities: Type.Optional(Type.Array(Type.Enum(['TEXT', 'IMAGE']))),
+      candidateCount: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 })),
+      imageConfig: Type.Optional(
+        Type.Object(
+          {
+            aspectRatio: Type.Optional(Type.String()),
+            imageSize: Type.Optional(Type.Enum(RESOLUTIONS)),
+          },
+          { additionalProperties: false },
+        ),
+      ),
     }),
   ),
+  tools: Type.Optional(Type.Array(Type.Object({ google_search: Type.Object({}) }))),
 });
 
 const STATUS_NAMES: Record<number, string> = {
@@ -37,10 +51,10 @@ const STATUS_NAMES: Record<number, string> = {
   504: 'DEADLINE_EXCEEDED',
 };
 
-const PATH = /^\/v1beta\/models\/([^/:]+):predict$/;
+const PATH = /^\/v1beta\/models\/([^/:]+):generateContent$/;
 
-/** Gemini API Imagen: `POST /v1beta/models/{model}:predict` with `x-goog-api-key` (or `?key=`). */
-export const googleRoute: Route = {
+/** Gemini API image models: `POST /v1beta/models/{model}:generateContent` with `x-goog-api-key` (or `?key=`). */
+export const googleRoute: Route & { invalid(message: string): ReturnType<Route['error']> } = {
   authenticate(req, url, apiKey) {
     const header = req.headers['x-goog-api-key'];
     const key = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('key');
@@ -67,49 +81,59 @@ export const googleRoute: Route = {
 
   parse(body, url) {
     const model = decodeURIComponent(PATH.exec(url.pathname)?.[1] ?? '');
-    if (!MODEL_NAMES.includes(model as ModelName)) {
-      return {
-        answer: this.error(
-          404,
-          `models/${model} is not found for API version v1beta, or is not supported for predict.`,
-        ),
-      };
-    }
+    const spec = servedModel('google', model);
+    if (!spec) return { answer: this.modelGone(model) };
     if (!Value.Check(Body, body)) {
       const [first] = Value.Errors(Body, body);
-      return {
-        answer: this.error(
-          400,
-          `Invalid JSON payload: ${first?.instancePath || '/'} ${first?.message ?? ''}`.trim(),
-        ),
-      };
+      const where = first?.instancePath || '/';
+      return { answer: this.invalid(`${where} ${first?.message ?? ''}`.trim()) };
     }
-    const parameters = body.parameters ?? {};
-    const count = parameters.sampleCount ?? 4;
-    if (count > MODELS[model as ModelName].maxImages) {
-      return {
-        answer: this.error(
-          400,
-          `sampleCount must be <= ${MODELS[model as ModelName].maxImages} for ${model}`,
-        ),
-      };
-    }
-    // As on Vertex AI: a seed only works with the watermark off, and the watermark is on by default.
-    if (parameters.seed !== undefined && (parameters.addWatermark ?? true)) {
-      return { answer: this.error(400, 'Seed is not supported when watermark is enabled.') };
-    }
+    const parts = body.contents[0]!.parts;
+    const text = parts.flatMap((part) => ('text' in part ? [part.text] : [])).join('\n');
+    const references = parts.length - parts.filter((part) => 'text' in part).length;
+    const config = body.generationConfig ?? {};
+    const image = config.imageConfig ?? {};
+    const ratio = image.aspectRatio ?? '1:1';
+    const count = config.candidateCount ?? 1;
+    // The model's own rules, as Google enforces them: its ratios, sizes and reference count.
+    const problem = !text
+      ? 'contents.parts must include text'
+      : !(ratio in spec.sizes)
+        ? `imageConfig.aspectRatio ${ratio} is not supported by ${model}`
+        : image.imageSize !== undefined && !('resolution' in spec.fields)
+          ? `imageConfig.imageSize is not supported by ${model}`
+          : references > 0 && !('image_urls' in spec.fields)
+            ? `${model} takes no reference images`
+            : references > 5
+              ? 'at most 5 reference images'
+              : count > spec.maxImages
+                ? `candidateCount must be <= ${spec.maxImages} for ${model}`
+                : null;
+    if (problem) return { answer: this.invalid(problem) };
     return {
       request: {
         model,
-        prompt: body.instances[0]!.prompt,
+        prompt: text,
         count,
-        seed: parameters.seed,
-        ratio: parameters.aspectRatio ?? '1:1',
-        enhance: parameters.enhancePrompt ?? true,
+        seed: undefined,
+        ratio,
+        size: sizeFor(spec, ratio, image.imageSize),
+        enhance: false,
         asUrl: false,
-        includeRaiReason: parameters.includeRaiReason ?? false,
+        includeRaiReason: false,
       },
     };
+  },
+
+  invalid(message: string) {
+    return this.error(400, `Invalid JSON payload: ${message}`);
+  },
+
+  modelGone(model) {
+    return this.error(
+      404,
+      `models/${model} is not found for API version v1beta, or is not supported for generateContent.`,
+    );
   },
 
   error(status, message) {
@@ -120,21 +144,29 @@ export const googleRoute: Route = {
   },
 
   refusal() {
-    return this.error(
-      400,
-      `Image generation failed with the following error: ${REFUSAL_MESSAGE} Support codes: 42876398`,
-    );
+    // Google answers 200 and says why in `promptFeedback`, with no candidates.
+    return { status: 200, body: { promptFeedback: { blockReason: 'PROHIBITED_CONTENT' } } };
   },
 
-  answer({ request, images, enhancedPrompt, filtered }) {
-    const predictions: Record<string, string>[] = images.map((image) => ({
-      bytesBase64Encoded: image.bytes.toString('base64'),
-      mimeType: 'image/png',
-      ...(enhancedPrompt ? { prompt: enhancedPrompt } : {}),
+  answer({ request, images, filtered }) {
+    const candidates: Record<string, unknown>[] = images.map((image, index) => ({
+      content: {
+        role: 'model',
+        parts: [{ inlineData: { mimeType: 'image/png', data: image.bytes.toString('base64') } }],
+      },
+      finishReason: 'STOP',
+      index,
     }));
-    if (filtered > 0 && request.includeRaiReason)
-      predictions.push({ raiFilteredReason: FILTERED_MESSAGE });
-    // With every image filtered and no reason asked for, Google answers an empty object.
-    return { status: 200, body: predictions.length > 0 ? { predictions } : {} };
+    for (let i = 0; i < filtered; i++) {
+      candidates.push({ finishReason: 'IMAGE_SAFETY', index: images.length + i });
+    }
+    return {
+      status: 200,
+      body: {
+        candidates,
+        modelVersion: request.model,
+        usageMetadata: { candidatesTokenCount: 1290 * images.length },
+      },
+    };
   },
 };

@@ -1,4 +1,3 @@
-import { ASPECT_RATIOS, type AspectRatio } from '@imagen-queue/shared';
 import type { ImageSpec } from './images.ts';
 
 /**
@@ -6,20 +5,34 @@ import type { ImageSpec } from './images.ts';
  * nothing in memory: the image is rendered (or found in the cache) when it is downloaded.
  */
 export function imageId(spec: ImageSpec): string {
-  const tuple = [spec.prompt, spec.seed, spec.index, spec.ratio, spec.noise, spec.small];
+  const tuple = [
+    spec.prompt,
+    spec.seed,
+    spec.index,
+    spec.ratio,
+    spec.width,
+    spec.height,
+    spec.noise,
+    spec.small,
+  ];
   return Buffer.from(JSON.stringify(tuple)).toString('base64url');
 }
 
 export function specFromId(id: string): ImageSpec | null {
   try {
     const tuple: unknown = JSON.parse(Buffer.from(id, 'base64url').toString('utf8'));
-    if (!Array.isArray(tuple) || tuple.length !== 6) return null;
-    const [prompt, seed, index, ratio, noise, small] = tuple as unknown[];
+    if (!Array.isArray(tuple) || tuple.length !== 8) return null;
+    const [prompt, seed, index, ratio, width, height, noise, small] = tuple as unknown[];
     const valid =
       typeof prompt === 'string' &&
       Number.isInteger(seed) &&
       Number.isInteger(index) &&
-      ASPECT_RATIOS.includes(ratio as AspectRatio) &&
+      typeof ratio === 'string' &&
+      Number.isInteger(width) &&
+      Number.isInteger(height) &&
+      (width as number) > 0 &&
+      (height as number) > 0 &&
+      (width as number) * (height as number) <= 4096 * 4096 &&
       typeof noise === 'boolean' &&
       typeof small === 'boolean';
     if (!valid) return null;
@@ -27,7 +40,9 @@ export function specFromId(id: string): ImageSpec | null {
       prompt,
       seed: seed as number,
       index: index as number,
-      ratio: ratio as AspectRatio,
+      ratio,
+      width: width as number,
+      height: height as number,
       noise,
       small,
     };

@@ -18,24 +18,29 @@ function pixelBytes(png: Buffer): number {
 }
 
 const spec = { prompt: 'a red kite', seed: 42, index: 0, noise: false, small: false };
+const square = { width: 1024, height: 1024 };
 
 describe('emulator images', () => {
   it.each(ASPECT_RATIOS)('%s: a valid PNG at the contract size', (ratio) => {
-    const png = renderImage({ ...spec, ratio });
+    const png = renderImage({ ...spec, ratio, ...ASPECT_RATIO_SIZES[ratio] });
     const { width, height } = ASPECT_RATIO_SIZES[ratio];
     expect(inspectImage(png)).toEqual({ mimeType: 'image/png', width, height });
     expect(pixelBytes(png)).toBe(height * (1 + width * 3));
   });
 
   it('small images are the contract sizes divided by 16', () => {
-    expect(ASPECT_RATIOS.map((ratio) => imageSize(ratio, true))).toEqual([
+    expect(ASPECT_RATIOS.map((ratio) => imageSize(ASPECT_RATIO_SIZES[ratio], true))).toEqual([
       { width: 64, height: 64 },
       { width: 56, height: 80 },
       { width: 80, height: 56 },
       { width: 48, height: 88 },
       { width: 88, height: 48 },
     ]);
-    expect(inspectImage(renderImage({ ...spec, ratio: '16:9', small: true }))).toMatchObject({
+    expect(
+      inspectImage(
+        renderImage({ ...spec, ratio: '16:9', ...ASPECT_RATIO_SIZES['16:9'], small: true }),
+      ),
+    ).toMatchObject({
       width: 88,
       height: 48,
     });
@@ -44,7 +49,7 @@ describe('emulator images', () => {
   it('noise images are valid, incompressible and 1–3 MB', () => {
     for (const seed of [1, 2, 3, 4, 5, 6]) {
       const ratio = ASPECT_RATIOS[seed % ASPECT_RATIOS.length]!;
-      const png = renderImage({ ...spec, seed, ratio, noise: true });
+      const png = renderImage({ ...spec, seed, ratio, ...ASPECT_RATIO_SIZES[ratio], noise: true });
       expect(png.length).toBeGreaterThanOrEqual(1_000_000);
       expect(png.length).toBeLessThanOrEqual(3_000_000);
       const { width, height } = ASPECT_RATIO_SIZES[ratio];
@@ -53,10 +58,12 @@ describe('emulator images', () => {
   });
 
   it('pixels depend on prompt, seed and index only', () => {
-    const base = renderImage({ ...spec, ratio: '1:1' });
-    expect(renderImage({ ...spec, ratio: '1:1' }).equals(base)).toBe(true);
-    expect(renderImage({ ...spec, ratio: '1:1', prompt: 'a blue kite' }).equals(base)).toBe(false);
-    expect(renderImage({ ...spec, ratio: '1:1', seed: 43 }).equals(base)).toBe(false);
-    expect(renderImage({ ...spec, ratio: '1:1', index: 1 }).equals(base)).toBe(false);
+    const base = renderImage({ ...spec, ratio: '1:1', ...square });
+    expect(renderImage({ ...spec, ratio: '1:1', ...square }).equals(base)).toBe(true);
+    expect(
+      renderImage({ ...spec, ratio: '1:1', ...square, prompt: 'a blue kite' }).equals(base),
+    ).toBe(false);
+    expect(renderImage({ ...spec, ratio: '1:1', ...square, seed: 43 }).equals(base)).toBe(false);
+    expect(renderImage({ ...spec, ratio: '1:1', ...square, index: 1 }).equals(base)).toBe(false);
   });
 });

@@ -1,5 +1,4 @@
 import { createCipheriv, createHash } from 'node:crypto';
-import { ASPECT_RATIO_SIZES, type AspectRatio } from '@imagen-queue/shared';
 import { encodePng } from './png.ts';
 
 export interface ImageSpec {
@@ -7,7 +6,10 @@ export interface ImageSpec {
   seed: number;
   /** Which of the request's images: the four images of one request differ. */
   index: number;
-  ratio: AspectRatio;
+  ratio: string;
+  /** The model's size for the ratio (and resolution). */
+  width: number;
+  height: number;
   /** 1–3 MB of incompressible pixels, for memory benchmarks. */
   noise: boolean;
   /** Every side divided by 16 (1:1 → 64×64), for throughput benchmarks. */
@@ -16,17 +18,21 @@ export interface ImageSpec {
 
 export const SMALL_IMAGE_DIVISOR = 16;
 
-export function imageSize(ratio: AspectRatio, small: boolean): { width: number; height: number } {
-  const size = ASPECT_RATIO_SIZES[ratio];
+export function imageSize(
+  size: { width: number; height: number },
+  small: boolean,
+): { width: number; height: number } {
   if (!small) return size;
   return { width: size.width / SMALL_IMAGE_DIVISOR, height: size.height / SMALL_IMAGE_DIVISOR };
 }
 
 /** PNG bytes that are a pure function of the spec. */
 export function renderImage(spec: ImageSpec): Buffer {
-  const { width, height } = imageSize(spec.ratio, spec.small);
+  const { width, height } = imageSize(spec, spec.small);
   const digest = createHash('sha256')
-    .update(`${spec.prompt}\0${spec.seed}\0${spec.index}\0${spec.ratio}`)
+    .update(
+      `${spec.prompt}\0${spec.seed}\0${spec.index}\0${spec.ratio}\0${spec.width}x${spec.height}`,
+    )
     .digest();
   const rowBytes = 1 + width * 3;
   // Noise images: 1–3 MB of noise rows at the bottom, a pattern above them.

@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import type { AspectRatio } from '@imagen-queue/shared';
 import type { ImageSpec } from './images.ts';
 
 /** One answer, before it is written. */
@@ -15,7 +14,9 @@ export interface GenerationRequest {
   prompt: string;
   count: number;
   seed: number | undefined;
-  ratio: AspectRatio;
+  ratio: string;
+  /** The model's output size for the ratio and resolution. */
+  size: { width: number; height: number };
   enhance: boolean;
   asUrl: boolean;
   includeRaiReason: boolean;
@@ -40,6 +41,8 @@ export interface Route {
   authenticate(req: IncomingMessage, url: URL, apiKey: string | null): Answer | null;
   parse(body: unknown, url: URL): { request: GenerationRequest } | { answer: Answer };
   error(status: number, message: string): Answer;
+  /** How the provider says a model is retired or unknown (a 404). */
+  modelGone(model: string): Answer;
   /** How the provider refuses a prompt its safety filter blocks. */
   refusal(): Answer;
   answer(outcome: GenerationOutcome): Answer;

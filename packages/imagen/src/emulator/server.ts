@@ -62,7 +62,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     if (req.method === 'POST' && pathname === '/v1/images/generations') {
       return serveGeneration(aimlapiRoute, req, res, url, deps);
     }
-    if (req.method === 'POST' && /^\/v1beta\/models\/[^/]+:predict$/.test(pathname)) {
+    if (req.method === 'POST' && /^\/v1beta\/models\/[^/]+:generateContent$/.test(pathname)) {
       return serveGeneration(googleRoute, req, res, url, deps);
     }
     if (req.method === 'GET' && pathname.startsWith('/__emulator/images/')) {

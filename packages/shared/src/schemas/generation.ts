@@ -1,45 +1,43 @@
 import Type from 'typebox';
+import * as F from '../models/fields.ts';
+import { GEMINI_SIZES, nearestRatio } from '../models/sizes.ts';
 import {
-  ASPECT_RATIOS,
   DEFAULT_MODEL,
+  getModel,
+  isRetired,
+  listModels,
   MODEL_NAMES,
-  MODELS,
-  type ModelName,
-  nearestAspectRatio,
+  type ModelSpec,
 } from '../models.ts';
 
 /**
- * The generation parameters of the seed API (`POST /v1/images/generations`), as clients send
- * them. `normalizeGeneration` turns them into `GenerationParams`, the form stored on a job
- * and sent to the provider.
+ * Every field any registered model takes, for places that accept a line before its model is
+ * known (a batch line merged with `defaults`). The per-model check is `modelSchema` (registry):
+ * a field the chosen model does not take is refused there.
  */
 export const GenerationFields = {
   model: Type.Optional(Type.Enum(MODEL_NAMES, { default: DEFAULT_MODEL })),
-  prompt: Type.String({ minLength: 1, maxLength: 400, pattern: '\\S' }),
-  num_images: Type.Optional(Type.Integer({ minimum: 1, maximum: 4, default: 1 })),
-  n: Type.Optional(Type.Integer({ minimum: 1, maximum: 4, description: 'Alias of num_images' })),
-  seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
-  enhance_prompt: Type.Optional(Type.Boolean({ default: true })),
-  aspect_ratio: Type.Optional(Type.Enum(ASPECT_RATIOS, { default: '1:1' })),
-  image_size: Type.Optional(
-    Type.Object(
-      {
-        width: Type.Integer({ minimum: 1, maximum: 8192 }),
-        height: Type.Integer({ minimum: 1, maximum: 8192 }),
-      },
-      { additionalProperties: false },
-    ),
-  ),
-  person_generation: Type.Optional(
-    Type.Enum(['dont_allow', 'allow_adult', 'allow_all'], { default: 'allow_adult' }),
-  ),
+  prompt: F.prompt(4000),
+  num_images: Type.Optional(F.numImages(4)),
+  n: Type.Optional(F.nAlias(4)),
+  seed: Type.Optional(F.seed),
+  enhance_prompt: Type.Optional(F.enhancePrompt),
+  aspect_ratio: Type.Optional(F.aspectRatio(Object.keys(GEMINI_SIZES))),
+  image_size: Type.Optional(F.imageSize),
+  person_generation: Type.Optional(F.personGeneration(['dont_allow', 'allow_adult', 'allow_all'])),
   safety_setting: Type.Optional(
-    Type.Enum(['block_low_and_above', 'block_medium_and_above', 'block_only_high', 'block_none'], {
-      default: 'block_medium_and_above',
-    }),
+    F.safetySetting([
+      'block_low_and_above',
+      'block_medium_and_above',
+      'block_only_high',
+      'block_none',
+    ]),
   ),
-  add_watermark: Type.Optional(Type.Boolean({ default: false })),
-  convert_base64_to_url: Type.Optional(Type.Boolean({ default: false })),
+  add_watermark: Type.Optional(F.addWatermark),
+  convert_base64_to_url: Type.Optional(F.convertBase64ToUrl(false)),
+  resolution: Type.Optional(F.resolution),
+  image_urls: Type.Optional(F.imageUrls(5)),
+  enable_web_search: Type.Optional(F.enableWebSearch),
 };
 
 export const GenerationInput = Type.Object(GenerationFields, {
@@ -48,25 +46,26 @@ export const GenerationInput = Type.Object(GenerationFields, {
 });
 export type GenerationInput = Type.Static<typeof GenerationInput>;
 
-/** Every field resolved: defaults applied, `n` folded into `num_images`, aspect ratio chosen. */
+/**
+ * Every field the model takes, resolved: defaults applied, `n` folded into `num_images`, the
+ * aspect ratio chosen, `model` its registry id. Fields a model does not take are absent.
+ */
 export const GenerationParams = Type.Object(
   {
-    model: Type.Enum(MODEL_NAMES),
+    model: Type.String(),
     prompt: Type.String(),
     num_images: Type.Integer(),
     seed: Type.Optional(Type.Integer()),
-    enhance_prompt: Type.Boolean(),
-    aspect_ratio: Type.Enum(ASPECT_RATIOS),
+    enhance_prompt: Type.Optional(Type.Boolean()),
+    aspect_ratio: Type.String(),
     image_size: Type.Optional(Type.Object({ width: Type.Integer(), height: Type.Integer() })),
-    person_generation: Type.Enum(['dont_allow', 'allow_adult', 'allow_all']),
-    safety_setting: Type.Enum([
-      'block_low_and_above',
-      'block_medium_and_above',
-      'block_only_high',
-      'block_none',
-    ]),
-    add_watermark: Type.Boolean(),
+    person_generation: Type.Optional(Type.String()),
+    safety_setting: Type.Optional(Type.String()),
+    add_watermark: Type.Optional(Type.Boolean()),
     convert_base64_to_url: Type.Boolean(),
+    resolution: Type.Optional(Type.Enum(F.RESOLUTIONS)),
+    image_urls: Type.Optional(Type.Array(Type.Union([Type.String(), F.StoredImageRef]))),
+    enable_web_search: Type.Optional(Type.Boolean()),
   },
   { $id: 'GenerationParams' },
 );
@@ -82,39 +81,63 @@ export class GenerationRuleError extends Error {
   }
 }
 
-/** Resolve a schema-valid input into stored parameters; throws `GenerationRuleError`. */
-export function normalizeGeneration(input: GenerationInput): GenerationParams {
-  const model: ModelName = input.model ?? DEFAULT_MODEL;
-  const spec = MODELS[model];
+/** The model an input asks for; throws `GenerationRuleError` at `/model` for an unknown one. */
+export function modelOf(input: { model?: unknown }): ModelSpec {
+  const name = input.model ?? DEFAULT_MODEL;
+  const spec = typeof name === 'string' ? getModel(name) : undefined;
+  if (!spec) {
+    throw new GenerationRuleError(
+      '/model',
+      `must be one of ${listModels()
+        .map((model) => model.id)
+        .join(', ')}`,
+    );
+  }
+  return spec;
+}
+
+/**
+ * Resolve an input valid for its model's schema into stored parameters; throws
+ * `GenerationRuleError`. A model past its shutdown date is refused here, naming its successor.
+ */
+export function normalizeGeneration(input: GenerationInput, now = Date.now()): GenerationParams {
+  const spec = modelOf(input);
+  if (isRetired(spec, now)) {
+    const instead = spec.successor ? `; use ${spec.successor}` : '';
+    throw new GenerationRuleError(
+      '/model',
+      `${spec.id} was shut down on ${spec.shutdown_at}${instead}`,
+    );
+  }
   if (input.n !== undefined && input.num_images !== undefined && input.n !== input.num_images) {
     throw new GenerationRuleError('/n', 'must equal num_images when both are given');
   }
-  const numImages = input.num_images ?? input.n ?? 1;
-  if (numImages > spec.maxImages) {
-    throw new GenerationRuleError('/num_images', `must be <= ${spec.maxImages} for ${model}`);
-  }
-  if (input.prompt.length > spec.maxPromptChars) {
-    throw new GenerationRuleError(
-      '/prompt',
-      `must be <= ${spec.maxPromptChars} chars for ${model}`,
-    );
-  }
+  const takes = (field: string) => field in spec.fields;
+  const fallback = <T>(field: string): T => (spec.fields[field] as { default?: T }).default as T;
+  const pickField = <K extends keyof GenerationInput>(field: K) =>
+    takes(field) ? { [field]: input[field] ?? fallback(field) } : {};
   const aspectRatio =
     input.aspect_ratio ??
     (input.image_size
-      ? nearestAspectRatio(input.image_size.width, input.image_size.height)
+      ? nearestRatio(spec.sizes, input.image_size.width, input.image_size.height)
       : '1:1');
   return {
-    model,
+    model: spec.id,
     prompt: input.prompt,
-    num_images: numImages,
-    ...(input.seed !== undefined ? { seed: input.seed } : {}),
-    enhance_prompt: input.enhance_prompt ?? true,
+    num_images: input.num_images ?? input.n ?? 1,
+    ...(input.seed !== undefined && takes('seed') ? { seed: input.seed } : {}),
+    ...pickField('enhance_prompt'),
     aspect_ratio: aspectRatio,
     ...(input.image_size ? { image_size: input.image_size } : {}),
-    person_generation: input.person_generation ?? 'allow_adult',
-    safety_setting: input.safety_setting ?? 'block_medium_and_above',
-    add_watermark: input.add_watermark ?? false,
-    convert_base64_to_url: input.convert_base64_to_url ?? false,
-  };
+    ...pickField('person_generation'),
+    ...pickField('safety_setting'),
+    ...pickField('add_watermark'),
+    convert_base64_to_url:
+      input.convert_base64_to_url ??
+      fallback<boolean | undefined>('convert_base64_to_url') ??
+      false,
+    ...pickField('resolution'),
+    ...(input.image_urls ? { image_urls: input.image_urls } : {}),
+    ...pickField('enable_web_search'),
+  } as GenerationParams;
 }

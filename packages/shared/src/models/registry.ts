@@ -1,0 +1,76 @@
+import Type, { type TObject } from 'typebox';
+import { MODEL_CATALOG, type ModelSpec } from './catalog.ts';
+import { RESOLUTION_SCALE, type Size } from './sizes.ts';
+
+export type { ModelSpec } from './catalog.ts';
+
+/** Jobs that name no model keep meaning what they meant before there was a choice. */
+export const DEFAULT_MODEL = 'imagen-3.0-generate-002';
+
+const byName = new Map<string, ModelSpec>();
+for (const spec of MODEL_CATALOG) {
+  for (const name of [spec.id, ...spec.aliases, ...spec.provider_ids.aimlapi]) {
+    byName.set(name, spec);
+  }
+}
+
+/** Every name a client may send as `model`. */
+export const MODEL_NAMES: readonly string[] = [...byName.keys()];
+
+/** Every registered model, the default first. */
+export function listModels(): readonly ModelSpec[] {
+  return MODEL_CATALOG;
+}
+
+/** The model a name (id or alias) stands for; `undefined` when none does. Stable for #16. */
+export function getModel(idOrAlias: string): ModelSpec | undefined {
+  return byName.get(idOrAlias);
+}
+
+/** Like `getModel`, for names already validated (stored jobs). */
+export function requireModel(idOrAlias: string): ModelSpec {
+  const spec = byName.get(idOrAlias);
+  if (!spec) throw new Error(`unknown model ${idOrAlias}`);
+  return spec;
+}
+
+export function modelNames(spec: ModelSpec): string[] {
+  return [...new Set([spec.id, ...spec.aliases, ...spec.provider_ids.aimlapi])];
+}
+
+/** Past its announced shutdown date at `now`. */
+export function isRetired(spec: ModelSpec, now = Date.now()): boolean {
+  return spec.shutdown_at !== null && Date.parse(spec.shutdown_at) <= now;
+}
+
+const schemas = new Map<string, TObject>();
+
+/**
+ * The request schema of one model: its own fields and nothing else (`model` is optional only
+ * for the default model). `extra` adds what every submission may carry (webhook, metadata…).
+ */
+export function modelSchema(spec: ModelSpec, extra: Record<string, unknown> = {}): TObject {
+  const cacheable = Object.keys(extra).length === 0;
+  const cached = cacheable ? schemas.get(spec.id) : undefined;
+  if (cached) return cached;
+  const model = Type.Enum(modelNames(spec), {
+    description: spec.id === DEFAULT_MODEL ? `Default: ${DEFAULT_MODEL}` : undefined,
+  });
+  const schema = Type.Object(
+    {
+      model: spec.id === DEFAULT_MODEL ? Type.Optional(model) : model,
+      ...spec.fields,
+      ...(extra as object),
+    },
+    { additionalProperties: false, title: spec.id },
+  );
+  if (cacheable) schemas.set(spec.id, schema);
+  return schema;
+}
+
+/** The pixel size a model returns for an aspect ratio and resolution. */
+export function outputSize(spec: ModelSpec, ratio: string, resolution?: string): Size {
+  const base = spec.sizes[ratio] ?? spec.sizes['1:1']!;
+  const scale = RESOLUTION_SCALE[resolution as keyof typeof RESOLUTION_SCALE] ?? 1;
+  return { width: base.width * scale, height: base.height * scale };
+}
