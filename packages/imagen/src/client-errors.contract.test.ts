@@ -129,6 +129,16 @@ describe('failures without a status of their own', () => {
     });
   });
 
+  it('model_gone: the provider 404s the model: model_unavailable, naming the successor', async () => {
+    covered.add('model_gone');
+    expect(await failure('a cat [retired]')).toMatchObject({
+      code: 'model_unavailable',
+      retryable: false,
+      status: 404,
+      message: expect.stringContaining('use google/imagen-4.0-generate-001'),
+    });
+  });
+
   it('all_filtered: zero images back is content_filtered, not retryable', async () => {
     covered.add('all_filtered');
     expect(await failure('a cat [filter:4]')).toMatchObject({

@@ -93,60 +93,79 @@ describe('AI/ML API shapes', () => {
   });
 });
 
-describe('Google `:predict`', () => {
-  it('answers `predictions[].bytesBase64Encoded` with the enhanced prompt', async () => {
+describe('Google `generateContent`', () => {
+  it('Nano Banana 2: inlineData images at the ratio and resolution asked', async () => {
     const result = await google.generate(
-      params({ prompt: 'a heron', aspect_ratio: '3:4', num_images: 2, seed: 4 }),
+      params({ model: 'google/nano-banana-2', aspect_ratio: '16:9', resolution: '2K' }),
     );
-    expect(result).toMatchObject({
-      requested: 2,
-      filtered: 0,
-      enhancedPrompt: enhancePrompt('a heron'),
+    expect(result).toMatchObject({ requested: 1, filtered: 0, enhancedPrompt: null });
+    expect(result.images[0]).toMatchObject({ mimeType: 'image/png', width: 2688, height: 1536 });
+  });
+
+  it('Gemini 2.5 Flash Image: several candidates, its own ratios', async () => {
+    emulator.setConfig({ smallImages: true });
+    const result = await google.generate(
+      params({ model: 'google/gemini-2.5-flash-image', aspect_ratio: '21:9', num_images: 2 }),
+    );
+    expect(result.images).toHaveLength(2);
+    expect(result.images[0]).toMatchObject({ width: 1536 / 16, height: 672 / 16 });
+  });
+
+  it('sends reference images inline, fetched from their URLs', async () => {
+    emulator.setConfig({ smallImages: true });
+    const answer = await fetch(`${emulator.url}/v1/images/generations`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer k-123456', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'google/imagen-4.0-generate-001', prompt: 'a reference' }),
     });
-    expect(result.images[0]).toMatchObject({ mimeType: 'image/png', width: 896, height: 1280 });
+    const { data } = (await answer.json()) as { data: { url: string }[] };
+    const model = 'google/nano-banana-2';
+    const edited = await google.generate(params({ model, image_urls: [data[0]!.url] }));
+    expect(edited.images).toHaveLength(1);
+    // A reference that cannot be fetched fails the attempt before any generation call.
+    const missing = `${emulator.url}/__emulator/images/missing.png`;
+    await expect(google.generate(params({ model, image_urls: [missing] }))).rejects.toMatchObject({
+      code: 'invalid_response',
+    });
   });
 
-  it('gives the same pixels as the AI/ML API for the same prompt and seed', async () => {
-    emulator.setConfig({ smallImages: true });
-    const [fromGoogle, fromAimlapi] = await Promise.all([
-      google.generate(params({ prompt: 'a heron', seed: 77 })),
-      aimlapi.generate(params({ prompt: 'a heron', seed: 77 })),
-    ]);
-    expect(fromGoogle.images[0]!.bytes.equals(fromAimlapi.images[0]!.bytes)).toBe(true);
-  });
-
-  it('filtered images (raiFilteredReason) are counted; all filtered is content_filtered', async () => {
-    emulator.setConfig({ smallImages: true });
-    const partial = await google.generate(params({ prompt: 'people [filter:2]', num_images: 4 }));
-    expect(partial).toMatchObject({ requested: 4, filtered: 2 });
+  it('a blocked prompt and an IMAGE_SAFETY stop are content_filtered', async () => {
     await expect(
-      google.generate(params({ prompt: 'people [filter:4]', num_images: 2 })),
+      google.generate(params({ model: 'google/nano-banana-pro', prompt: 'x [blocked]' })),
+    ).rejects.toMatchObject({ code: 'content_filtered', retryable: false });
+    await expect(
+      google.generate(params({ model: 'google/nano-banana-pro', prompt: 'x [filter:1]' })),
     ).rejects.toMatchObject({
       code: 'content_filtered',
-      retryable: false,
+      message: expect.stringMatching(/IMAGE_SAFETY/),
     });
   });
 
-  it('a refused prompt, a bad key and a 429 map like the AI/ML API ones', async () => {
-    await expect(google.generate(params({ prompt: 'x [blocked]' }))).rejects.toMatchObject({
-      code: 'content_filtered',
-      status: 400,
-    });
-    await expect(google.generate(params({ prompt: 'x [status:429]' }))).rejects.toMatchObject({
-      code: 'rate_limited',
-      retryAfterMs: 1000,
-    });
+  it('RESOURCE_EXHAUSTED is rate_limited; a bad key is provider_auth', async () => {
+    const model = 'google/gemini-2.5-flash-image';
+    await expect(
+      google.generate(params({ model, prompt: 'x [status:429]' })),
+    ).rejects.toMatchObject({ code: 'rate_limited', retryable: true, retryAfterMs: 1000 });
     const wrongKey = createImagenClient({
       provider: 'google',
       baseUrl: emulator.url,
       apiKey: 'nope-nope',
     });
     // Google answers 400 API_KEY_INVALID for a bad key; that is an auth failure, not a bad request.
-    await expect(wrongKey.generate(params())).rejects.toMatchObject({
+    await expect(wrongKey.generate(params({ model }))).rejects.toMatchObject({
       code: 'provider_auth',
       status: 400,
     });
     await wrongKey.close();
+  });
+
+  it('an Imagen model, which Google no longer serves, is model_unavailable without a call', async () => {
+    const before = emulator.stats().requests;
+    await expect(google.generate(params())).rejects.toMatchObject({
+      code: 'model_unavailable',
+      retryable: false,
+    });
+    expect(emulator.stats().requests).toBe(before);
   });
 });
 

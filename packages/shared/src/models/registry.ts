@@ -56,10 +56,17 @@ export function modelSchema(spec: ModelSpec, extra: Record<string, unknown> = {}
   const model = Type.Enum(modelNames(spec), {
     description: spec.id === DEFAULT_MODEL ? `Default: ${DEFAULT_MODEL}` : undefined,
   });
+  // Every parameter but the prompt may be left out: the model's defaults fill it.
+  const fields = Object.fromEntries(
+    Object.entries(spec.fields).map(([name, field]) => [
+      name,
+      name === 'prompt' ? field : Type.Optional(field),
+    ]),
+  );
   const schema = Type.Object(
     {
       model: spec.id === DEFAULT_MODEL ? Type.Optional(model) : model,
-      ...spec.fields,
+      ...fields,
       ...(extra as object),
     },
     { additionalProperties: false, title: spec.id },

@@ -47,7 +47,7 @@ describe('generation parameters', () => {
   it.each([
     [{ prompt: '' }, '/prompt'],
     [{ prompt: '   ' }, '/prompt'],
-    [{ prompt: 'x'.repeat(401) }, '/prompt'],
+    [{ prompt: 'x'.repeat(4001) }, '/prompt'],
     [{ prompt: 'x', num_images: 5 }, '/num_images'],
     [{ prompt: 'x', seed: 4294967296 }, '/seed'],
     [{ prompt: 'x', seed: -1 }, '/seed'],

@@ -113,7 +113,8 @@ export function normalizeGeneration(input: GenerationInput, now = Date.now()): G
     throw new GenerationRuleError('/n', 'must equal num_images when both are given');
   }
   const takes = (field: string) => field in spec.fields;
-  const fallback = <T>(field: string): T => (spec.fields[field] as { default?: T }).default as T;
+  const fallback = <T>(field: string): T =>
+    (spec.fields[field] as { default?: T } | undefined)?.default as T;
   const pickField = <K extends keyof GenerationInput>(field: K) =>
     takes(field) ? { [field]: input[field] ?? fallback(field) } : {};
   const aspectRatio =
