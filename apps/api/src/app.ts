@@ -26,6 +26,7 @@ import jobs from './routes/jobs/index.ts';
 import landing from './routes/landing/index.ts';
 import lists from './routes/lists/index.ts';
 import usage from './routes/usage/index.ts';
+import models from './routes/models/index.ts';
 import webhooks from './routes/webhooks/index.ts';
 
 /** The whole API as one Fastify plugin: external clients first, then one module per resource. */
@@ -53,6 +54,7 @@ export const app: FastifyPluginAsync<{ config: Config; tracing?: Tracing }> = as
   await fastify.register(lists);
   await fastify.register(events);
   await fastify.register(images);
+  await fastify.register(models);
   await fastify.register(webhooks);
   await fastify.register(usage);
   await fastify.register(admin, { prefix: '/admin' });

@@ -18,3 +18,5 @@ export const ASPECT_RATIO_SIZES: Record<AspectRatio, { width: number; height: nu
 export function nearestAspectRatio(width: number, height: number): AspectRatio {
   return nearestRatio(IMAGEN_SIZES, width, height) as AspectRatio;
 }
+export * from './models/union.ts';
+export * from './models/view.ts';

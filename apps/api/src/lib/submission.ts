@@ -1,31 +1,55 @@
 import {
   badRequest,
-  GenerationInput,
+  type GenerationInput,
   type GenerationParams,
   GenerationRuleError,
+  type ModelSpec,
+  modelOf,
+  modelSchema,
   normalizeGeneration,
   type ProblemField,
   webhookUrlProblem,
 } from '@imagen-queue/shared';
+import type { ValidateFunction } from 'ajv';
 import { createAjv, fieldMessage, fieldPath, type ValidationIssue } from './validation.ts';
 
 export const METADATA_MAX_BYTES = 4096;
 
 // The same strict settings as request bodies: a merged batch line is checked like a body.
-const validateInput = createAjv(false).compile(GenerationInput);
+const ajv = createAjv(false);
+const validators = new Map<string, ValidateFunction>();
+
+function validatorFor(spec: ModelSpec): ValidateFunction {
+  let validate = validators.get(spec.id);
+  if (!validate) {
+    validate = ajv.compile(modelSchema(spec));
+    validators.set(spec.id, validate);
+  }
+  return validate;
+}
 
 /**
- * One job's parameters, checked and resolved. `path` is where the object sits in the request
- * (`''` for a single job, `/jobs/12` for a batch line), so every problem names its field.
+ * One job's parameters, checked against its model's own schema and resolved. `path` is where
+ * the object sits in the request (`''` for a single job, `/jobs/12` for a batch line), so every
+ * problem names its field.
  */
 export function resolveParams(input: unknown, path = ''): GenerationParams {
-  if (!validateInput(input)) {
-    const issue = validateInput.errors![0] as ValidationIssue;
-    const field = fieldPath('body', issue);
-    throw invalid(field === '/' ? path || '/' : `${path}${field}`, fieldMessage(issue), path);
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw invalid(path || '/', 'must be an object', path);
   }
   try {
-    return normalizeGeneration(input);
+    const spec = modelOf(input);
+    const validate = validatorFor(spec);
+    if (!validate(input)) {
+      const issue = validate.errors![0] as ValidationIssue;
+      const field = fieldPath('body', issue);
+      const message =
+        issue.keyword === 'additionalProperties'
+          ? `is not a parameter of ${spec.id}`
+          : fieldMessage(issue);
+      throw invalid(field === '/' ? path || '/' : `${path}${field}`, message, path);
+    }
+    return normalizeGeneration(input as GenerationInput);
   } catch (error) {
     if (!(error instanceof GenerationRuleError)) throw error;
     throw invalid(`${path}${error.path}`, error.message, path);

@@ -1,6 +1,7 @@
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { compileModelUnion, isModelUnion } from './model-union-validator.ts';
 
 /**
  * Bodies are validated strictly: no type coercion and no silent removal of unknown fields
@@ -25,6 +26,9 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const strict = createAjv(false);
   const coercing = createAjv(true);
   return ({ schema, httpPart }) => {
+    if (httpPart === 'body' && isModelUnion(schema)) {
+      return compileModelUnion(strict, schema) as ReturnType<FastifySchemaCompiler<unknown>>;
+    }
     const ajv = httpPart === 'body' ? strict : coercing;
     return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
   };

@@ -32,6 +32,7 @@ const TAGS = [
   { name: 'jobs', description: 'One image-generation job' },
   { name: 'batches', description: 'Many jobs submitted and tracked together' },
   { name: 'images', description: 'Drop-in for the seed API' },
+  { name: 'models', description: 'The models a job may ask for, and their parameters' },
   { name: 'webhooks', description: 'The signing secret of the signed events' },
   { name: 'admin', description: 'Operators only (`ADMIN_API_KEY`)' },
   { name: 'health', description: 'Liveness, readiness, metrics and this document' },

@@ -17,6 +17,7 @@ import { rememberForCache, serveFromCache } from '../control/cache.ts';
 import { callProvider } from '../control/provider-call.ts';
 import { describeFailure } from '../failures.ts';
 import type { ProviderLimiter } from '../limiter.ts';
+import { withReferenceUrls } from '../reference-images.ts';
 import type { Spool } from '../spool.ts';
 import { uploadImages } from '../upload.ts';
 
@@ -170,6 +171,8 @@ async function produce(job: JobRecord, ctx: ProcessorContext) {
 }
 
 async function generate(job: JobRecord, ctx: ProcessorContext): Promise<GenerationResult> {
+  // Stored references become presigned URLs now, at call time: a queued job may outlive one.
+  const resolved = { ...job, request: await withReferenceUrls(job, ctx.store, ctx.storage) };
   const reservation = await reserveBudget(job, ctx.budgets);
   let answered: Awaited<ReturnType<ProviderLimiter['acquire']>>;
   try {
@@ -182,7 +185,7 @@ async function generate(job: JobRecord, ctx: ProcessorContext): Promise<Generati
   const model = job.request.model;
   const timer = ctx.metrics?.providerLatency.startTimer({ model });
   try {
-    const result = await callProvider(job, ctx, reservation);
+    const result = await callProvider(resolved, ctx, reservation);
     timer?.({ outcome: 'ok' });
     await answered('ok');
     return result;

@@ -19,6 +19,7 @@ import { checkBatchBudget } from '../../lib/estimate-cost.ts';
 import { idempotent } from '../../lib/idempotency.ts';
 import { indexBatch } from '../../lib/index-batch.ts';
 import { registerNdjsonParser } from '../../lib/ndjson.ts';
+import { checkReferenceImages } from '../../lib/reference-images.ts';
 import { checkMetadata, checkWebhookUrl, resolveParams } from '../../lib/submission.ts';
 import { IdempotencyHeaders } from '../jobs/schemas.ts';
 import results from './results.ts';
@@ -76,6 +77,14 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
         checkWebhookUrl(webhook_url, config.webhooks.allowPrivateNetworks);
         // Every line is checked before anything is written or queued.
         const params = jobs.map((job, i) => resolveParams({ ...defaults, ...job }, `/jobs/${i}`));
+        const references = {
+          tenant: request.tenant,
+          jobStore: fastify.jobStore,
+          allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+        };
+        for (const [i, line] of params.entries()) {
+          if (line.image_urls) await checkReferenceImages(line, references, `/jobs/${i}`);
+        }
         await checkBatchBudget(budgets, config, params, request.body.max_cost_usd);
         const batchId = newId('bat');
         const { batch, jobs: records } = await fastify.batchStore.create({

@@ -11,6 +11,7 @@ import { cancelJobs } from '../../lib/cancel.ts';
 import { createJob } from '../../lib/create-job.ts';
 import { enqueueAll } from '../../lib/enqueue.ts';
 import { idempotent } from '../../lib/idempotency.ts';
+import { checkReferenceImages } from '../../lib/reference-images.ts';
 import { checkMetadata, checkWebhookUrl, resolveParams } from '../../lib/submission.ts';
 import { IdempotencyHeaders, JobParams, JobSubmission } from './schemas.ts';
 
@@ -45,6 +46,11 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
         checkMetadata(metadata);
         checkWebhookUrl(webhook_url, config.webhooks.allowPrivateNetworks);
         const params = resolveParams(input);
+        await checkReferenceImages(params, {
+          tenant: request.tenant,
+          jobStore: fastify.jobStore,
+          allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+        });
         const record = await createJob(fastify, {
           tenant: request.tenant,
           request: params,

@@ -1,4 +1,4 @@
-import { ControlFields, GenerationFields, JOB_ID_PATTERN } from '@imagen-queue/shared';
+import { ControlFields, GenerationFields, JOB_ID_PATTERN, modelUnion } from '@imagen-queue/shared';
 import Type from 'typebox';
 
 /** What a submission may carry besides the generation parameters (jobs and batches alike). */
@@ -11,22 +11,24 @@ export const SubmissionExtras = {
   ),
 };
 
-export const JobSubmission = Type.Object(
-  {
-    ...GenerationFields,
-    ...SubmissionExtras,
-    ...ControlFields,
-    priority: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: 1000,
-        description:
-          "Express: runs ahead of your own jobs queued without one, within your tenant's fair " +
-          'share (the value does not order express jobs among themselves)',
-      }),
-    ),
-  },
-  { additionalProperties: false },
+const JobExtras = {
+  ...SubmissionExtras,
+  ...ControlFields,
+  priority: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      description:
+        "Express: runs ahead of your own jobs queued without one, within your tenant's fair " +
+        'share (the value does not order express jobs among themselves)',
+    }),
+  ),
+};
+
+/** A job: one model's parameters (the union the OpenAPI document shows) plus the extras. */
+export const JobSubmission = modelUnion(
+  JobExtras,
+  Type.Object({ ...GenerationFields, ...JobExtras }, { additionalProperties: false }),
 );
 export type JobSubmission = Type.Static<typeof JobSubmission>;
 
