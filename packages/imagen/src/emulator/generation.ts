@@ -11,6 +11,8 @@ import type { RateLimiter } from './rate-limiter.ts';
 import { type Answer, type Route, STATUS_MESSAGES } from './route.ts';
 import type { StatsRecorder } from './stats.ts';
 
+const REQUEST_MAX_BYTES = 20 * 1024 * 1024;
+
 export interface GenerationDeps {
   config(): EmulatorConfig;
   stats: StatsRecorder;
@@ -62,7 +64,8 @@ export async function serveGeneration(
   }
   let body: unknown;
   try {
-    body = await readJson(req);
+    // Google takes reference images inline: its documented cap is 20 MB a request.
+    body = await readJson(req, REQUEST_MAX_BYTES);
   } catch (error) {
     if (error instanceof BodyError) return send(route.error(error.status, error.message));
     throw error;

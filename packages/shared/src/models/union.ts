@@ -10,7 +10,7 @@ export const MODEL_UNION = 'x-union-by-model';
  * `Shape` is only the static type (every field of every model), since TypeScript cannot pick a
  * branch from a value it has not seen.
  */
-export function modelUnion<Shape extends TSchema>(extra: TProperties, shape: Shape) {
+export function modelUnion<Shape extends TSchema>(extra: TProperties, _shape: Shape) {
   const branches = listModels().map((spec) => modelSchema(spec, extra));
   return Type.Unsafe<Static<Shape>>({
     anyOf: branches,

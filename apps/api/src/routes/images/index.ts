@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  GenerationFields,
   Job,
   type JobRecord,
+  modelOf,
   ProblemError,
   TERMINAL_STATUSES,
   toJobView,
@@ -11,22 +11,14 @@ import Type from 'typebox';
 import { createJob } from '../../lib/create-job.ts';
 import { followStream, streamTail } from '../../lib/event-stream.ts';
 import { trackOpenRequests } from '../../lib/open-requests.ts';
+import { checkReferenceImages } from '../../lib/reference-images.ts';
 import { resolveParams } from '../../lib/submission.ts';
+import { defaultFormat, fromDropIn, toDropInAnswer } from './drop-in.ts';
+import { DropInRequest, DropInResponse } from './schemas.ts';
 
 const DEFAULT_WAIT_S = 60;
 const MAX_WAIT_S = 600;
 
-const SeedRequest = Type.Object(GenerationFields, { additionalProperties: false });
-const SeedResponse = Type.Object({
-  created: Type.Integer({ description: 'Unix seconds' }),
-  data: Type.Array(
-    Type.Object({
-      url: Type.String({ description: 'Presigned GET of the stored image' }),
-      mime_type: Type.String(),
-      prompt: Type.String({ description: 'The prompt the image was made from (enhanced or not)' }),
-    }),
-  ),
-});
 const PreferHeaders = Type.Object({
   prefer: Type.Optional(
     Type.String({ description: '`wait=N`: seconds to wait for the images (default 60, max 600)' }),
@@ -54,8 +46,9 @@ function jobProblem(job: JobRecord): ProblemError {
 }
 
 /**
- * The provider's own endpoint, queued: a client written for `POST /v1/images/generations` can
- * point here and gain retries, rate-limit handling and S3 storage. It answers the provider's
+ * The provider's own endpoint, queued: a client written for `POST /v1/images/generations` (the
+ * AI/ML API's, or OpenAI's SDK) can point here and gain retries, rate-limit handling and S3
+ * storage. It answers the provider's
  * shape when the job finishes within `Prefer: wait=N` seconds, else 202 with the job to poll.
  */
 const images: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -64,13 +57,19 @@ const images: FastifyPluginAsyncTypebox = async (fastify) => {
     '/v1/images/generations',
     {
       schema: {
-        body: SeedRequest,
+        body: DropInRequest,
         headers: PreferHeaders,
-        response: { 200: SeedResponse, 202: Job },
+        response: { 200: DropInResponse, 202: Job },
       },
     },
     async (request, reply) => {
-      const params = resolveParams(request.body);
+      const { input, format } = fromDropIn(request.body);
+      const params = resolveParams(input);
+      await checkReferenceImages(params, {
+        tenant: request.tenant,
+        jobStore: fastify.jobStore,
+        allowPrivateNetworks: fastify.config.webhooks.allowPrivateNetworks,
+      });
       const wait = preferredWaitSeconds(request.headers.prefer);
       let job = await createJob(fastify, {
         tenant: request.tenant,
@@ -107,15 +106,12 @@ const images: FastifyPluginAsyncTypebox = async (fastify) => {
           .send(view);
       }
       if (job.status !== 'succeeded' || !view.result) throw jobProblem(job);
-      const prompt = view.result.enhanced_prompt ?? job.request.prompt;
-      return reply.code(200).send({
-        created: Math.floor(Date.parse(job.finishedAt ?? job.createdAt) / 1000),
-        data: view.result.images.map((image) => ({
-          url: image.url,
-          mime_type: image.mime_type,
-          prompt,
-        })),
-      });
+      const answer = await toDropInAnswer(
+        view,
+        format ?? defaultFormat(modelOf(job.request)),
+        job.finishedAt ?? job.createdAt,
+      );
+      return reply.code(200).send(answer);
     },
   );
 };
