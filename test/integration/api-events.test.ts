@@ -85,7 +85,12 @@ describe('POST /v1/images/generations (the provider-compatible endpoint)', () =>
   it("answers the provider's shape when the job finishes within Prefer: wait", async () => {
     const { status, body } = await stack.request('/v1/images/generations', {
       method: 'POST',
-      body: JSON.stringify({ prompt: 'drop-in lighthouse', n: 2, aspect_ratio: '16:9' }),
+      body: JSON.stringify({
+        prompt: 'drop-in lighthouse',
+        n: 2,
+        aspect_ratio: '16:9',
+        response_format: 'url',
+      }),
     });
     expect(status, JSON.stringify(body)).toBe(200);
     const { data } = body as { data: { url: string; mime_type: string; prompt: string }[] };

@@ -253,19 +253,24 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
+            /** @description One schema per model, chosen by `model` (default imagen-3.0-generate-002). GET /v1/models lists them. */
             requestBody: {
                 content: {
                     "application/json": {
                         /**
-                         * @default imagen-3.0-generate-002
+                         * @description Default: imagen-3.0-generate-002
                          * @enum {unknown}
                          */
-                        model?: "imagen-3.0-generate-002" | "imagen-4.0-generate-001" | "imagen-4.0-fast-generate-001" | "imagen-4.0-ultra-generate-001";
+                        model?: "imagen-3.0-generate-002";
                         prompt: string;
-                        /** @default 1 */
+                        /**
+                         * @description How many images (alias `n`)
+                         * @default 1
+                         */
                         num_images?: number;
                         /** @description Alias of num_images */
                         n?: number;
+                        /** @description Same seed, prompt and parameters give the same image */
                         seed?: number;
                         /** @default true */
                         enhance_prompt?: boolean;
@@ -273,7 +278,8 @@ export interface paths {
                          * @default 1:1
                          * @enum {unknown}
                          */
-                        aspect_ratio?: "1:1" | "3:4" | "4:3" | "9:16" | "16:9";
+                        aspect_ratio?: "1:1" | "9:16" | "16:9" | "3:4" | "4:3";
+                        /** @description Mapped to the nearest aspect ratio when `aspect_ratio` is absent */
                         image_size?: {
                             width: number;
                             height: number;
@@ -290,7 +296,10 @@ export interface paths {
                         safety_setting?: "block_low_and_above" | "block_medium_and_above" | "block_only_high" | "block_none";
                         /** @default false */
                         add_watermark?: boolean;
-                        /** @default false */
+                        /**
+                         * @description true: the provider answers with a URL; false: with base64
+                         * @default false
+                         */
                         convert_base64_to_url?: boolean;
                         /**
                          * Format: uri
@@ -310,6 +319,273 @@ export interface paths {
                         start_within_s?: number;
                         /** @description Serve an exact repeat (same tenant, deterministic model, seed) from the earlier job's images */
                         cache?: boolean;
+                        /** @description Express: runs ahead of your own jobs queued without one, within your tenant's fair share (the value does not order express jobs among themselves) */
+                        priority?: number;
+                    } | {
+                        /** @enum {unknown} */
+                        model: "google/imagen-4.0-generate-001" | "imagen-4.0-generate-001";
+                        prompt: string;
+                        /**
+                         * @description How many images (alias `n`)
+                         * @default 1
+                         */
+                        num_images?: number;
+                        /** @description Alias of num_images */
+                        n?: number;
+                        /** @description Same seed, prompt and parameters give the same image */
+                        seed?: number;
+                        /** @default true */
+                        enhance_prompt?: boolean;
+                        /**
+                         * @default 1:1
+                         * @enum {unknown}
+                         */
+                        aspect_ratio?: "1:1" | "9:16" | "16:9" | "3:4" | "4:3";
+                        /** @description Mapped to the nearest aspect ratio when `aspect_ratio` is absent */
+                        image_size?: {
+                            width: number;
+                            height: number;
+                        };
+                        /**
+                         * @default allow_adult
+                         * @enum {unknown}
+                         */
+                        person_generation?: "dont_allow" | "allow_adult";
+                        /**
+                         * @default block_medium_and_above
+                         * @enum {unknown}
+                         */
+                        safety_setting?: "block_low_and_above" | "block_medium_and_above" | "block_only_high";
+                        /** @default false */
+                        add_watermark?: boolean;
+                        /**
+                         * @description true: the provider answers with a URL; false: with base64
+                         * @default true
+                         */
+                        convert_base64_to_url?: boolean;
+                        /**
+                         * Format: uri
+                         * @description http(s) URL for signed events
+                         */
+                        webhook_url?: string;
+                        /** @description Free-form, at most 4 KiB */
+                        metadata?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description Express: runs ahead of your own jobs queued without one, within your tenant's fair share (the value does not order express jobs among themselves) */
+                        priority?: number;
+                    } | {
+                        /** @enum {unknown} */
+                        model: "google/imagen-4.0-fast-generate-001" | "imagen-4.0-fast-generate-001";
+                        prompt: string;
+                        /**
+                         * @description How many images (alias `n`)
+                         * @default 1
+                         */
+                        num_images?: number;
+                        /** @description Alias of num_images */
+                        n?: number;
+                        /** @description Same seed, prompt and parameters give the same image */
+                        seed?: number;
+                        /** @default true */
+                        enhance_prompt?: boolean;
+                        /**
+                         * @default 1:1
+                         * @enum {unknown}
+                         */
+                        aspect_ratio?: "1:1" | "9:16" | "16:9" | "3:4" | "4:3";
+                        /** @description Mapped to the nearest aspect ratio when `aspect_ratio` is absent */
+                        image_size?: {
+                            width: number;
+                            height: number;
+                        };
+                        /**
+                         * @default allow_adult
+                         * @enum {unknown}
+                         */
+                        person_generation?: "dont_allow" | "allow_adult";
+                        /**
+                         * @default block_medium_and_above
+                         * @enum {unknown}
+                         */
+                        safety_setting?: "block_low_and_above" | "block_medium_and_above" | "block_only_high";
+                        /** @default false */
+                        add_watermark?: boolean;
+                        /**
+                         * @description true: the provider answers with a URL; false: with base64
+                         * @default true
+                         */
+                        convert_base64_to_url?: boolean;
+                        /**
+                         * Format: uri
+                         * @description http(s) URL for signed events
+                         */
+                        webhook_url?: string;
+                        /** @description Free-form, at most 4 KiB */
+                        metadata?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description Express: runs ahead of your own jobs queued without one, within your tenant's fair share (the value does not order express jobs among themselves) */
+                        priority?: number;
+                    } | {
+                        /** @enum {unknown} */
+                        model: "google/imagen-4.0-ultra-generate-001" | "imagen-4.0-ultra-generate-001";
+                        prompt: string;
+                        /**
+                         * @description How many images (alias `n`)
+                         * @default 1
+                         */
+                        num_images?: number;
+                        /** @description Alias of num_images */
+                        n?: number;
+                        /** @description Same seed, prompt and parameters give the same image */
+                        seed?: number;
+                        /** @default true */
+                        enhance_prompt?: boolean;
+                        /**
+                         * @default 1:1
+                         * @enum {unknown}
+                         */
+                        aspect_ratio?: "1:1" | "9:16" | "16:9" | "3:4" | "4:3";
+                        /** @description Mapped to the nearest aspect ratio when `aspect_ratio` is absent */
+                        image_size?: {
+                            width: number;
+                            height: number;
+                        };
+                        /**
+                         * @default allow_adult
+                         * @enum {unknown}
+                         */
+                        person_generation?: "dont_allow" | "allow_adult";
+                        /**
+                         * @default block_medium_and_above
+                         * @enum {unknown}
+                         */
+                        safety_setting?: "block_low_and_above" | "block_medium_and_above" | "block_only_high";
+                        /** @default false */
+                        add_watermark?: boolean;
+                        /**
+                         * @description true: the provider answers with a URL; false: with base64
+                         * @default true
+                         */
+                        convert_base64_to_url?: boolean;
+                        /**
+                         * Format: uri
+                         * @description http(s) URL for signed events
+                         */
+                        webhook_url?: string;
+                        /** @description Free-form, at most 4 KiB */
+                        metadata?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description Express: runs ahead of your own jobs queued without one, within your tenant's fair share (the value does not order express jobs among themselves) */
+                        priority?: number;
+                    } | {
+                        /** @enum {unknown} */
+                        model: "google/nano-banana-2" | "google/gemini-3-1-flash-image-preview";
+                        prompt: string;
+                        /**
+                         * @default 1:1
+                         * @enum {unknown}
+                         */
+                        aspect_ratio?: "1:1" | "9:16" | "16:9" | "3:4" | "4:3";
+                        /** @description Mapped to the nearest aspect ratio when `aspect_ratio` is absent */
+                        image_size?: {
+                            width: number;
+                            height: number;
+                        };
+                        /**
+                         * @description Output scale: 2K doubles each side of the 1K size, 4K quadruples it
+                         * @default 1K
+                         * @enum {unknown}
+                         */
+                        resolution?: "1K" | "2K" | "4K";
+                        /** @description Reference images to edit: https URLs or `{job, index}` of your own images */
+                        image_urls?: (string | {
+                            job: string;
+                            index: number;
+                        })[];
+                        /** @default false */
+                        enable_web_search?: boolean;
+                        /**
+                         * Format: uri
+                         * @description http(s) URL for signed events
+                         */
+                        webhook_url?: string;
+                        /** @description Free-form, at most 4 KiB */
+                        metadata?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description Express: runs ahead of your own jobs queued without one, within your tenant's fair share (the value does not order express jobs among themselves) */
+                        priority?: number;
+                    } | {
+                        /** @enum {unknown} */
+                        model: "google/nano-banana-pro" | "google/gemini-3-pro-image-preview";
+                        prompt: string;
+                        /**
+                         * @default 1:1
+                         * @enum {unknown}
+                         */
+                        aspect_ratio?: "1:1" | "9:16" | "16:9" | "3:4" | "4:3";
+                        /** @description Mapped to the nearest aspect ratio when `aspect_ratio` is absent */
+                        image_size?: {
+                            width: number;
+                            height: number;
+                        };
+                        /**
+                         * @description Output scale: 2K doubles each side of the 1K size, 4K quadruples it
+                         * @default 1K
+                         * @enum {unknown}
+                         */
+                        resolution?: "1K" | "2K" | "4K";
+                        /** @description Reference images to edit: https URLs or `{job, index}` of your own images */
+                        image_urls?: (string | {
+                            job: string;
+                            index: number;
+                        })[];
+                        /** @default false */
+                        enable_web_search?: boolean;
+                        /**
+                         * Format: uri
+                         * @description http(s) URL for signed events
+                         */
+                        webhook_url?: string;
+                        /** @description Free-form, at most 4 KiB */
+                        metadata?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description Express: runs ahead of your own jobs queued without one, within your tenant's fair share (the value does not order express jobs among themselves) */
+                        priority?: number;
+                    } | {
+                        /** @enum {unknown} */
+                        model: "google/gemini-2.5-flash-image";
+                        prompt: string;
+                        /**
+                         * @description How many images (alias `n`)
+                         * @default 1
+                         */
+                        num_images?: number;
+                        /** @description Alias of num_images */
+                        n?: number;
+                        /**
+                         * @default 1:1
+                         * @enum {unknown}
+                         */
+                        aspect_ratio?: "1:1" | "2:3" | "3:2" | "3:4" | "4:3" | "4:5" | "5:4" | "9:16" | "16:9" | "21:9";
+                        /** @description Mapped to the nearest aspect ratio when `aspect_ratio` is absent */
+                        image_size?: {
+                            width: number;
+                            height: number;
+                        };
+                        /**
+                         * Format: uri
+                         * @description http(s) URL for signed events
+                         */
+                        webhook_url?: string;
+                        /** @description Free-form, at most 4 KiB */
+                        metadata?: {
+                            [key: string]: unknown;
+                        };
                         /** @description Express: runs ahead of your own jobs queued without one, within your tenant's fair share (the value does not order express jobs among themselves) */
                         priority?: number;
                     };
@@ -925,15 +1201,18 @@ export interface paths {
                     "application/json": {
                         jobs: {
                             /** @enum {unknown} */
-                            model?: "imagen-3.0-generate-002" | "imagen-4.0-generate-001" | "imagen-4.0-fast-generate-001" | "imagen-4.0-ultra-generate-001";
+                            model?: "imagen-3.0-generate-002" | "google/imagen-4.0-generate-001" | "imagen-4.0-generate-001" | "google/imagen-4.0-fast-generate-001" | "imagen-4.0-fast-generate-001" | "google/imagen-4.0-ultra-generate-001" | "imagen-4.0-ultra-generate-001" | "google/nano-banana-2" | "google/gemini-3-1-flash-image-preview" | "google/nano-banana-pro" | "google/gemini-3-pro-image-preview" | "google/gemini-2.5-flash-image";
                             prompt?: string;
+                            /** @description How many images (alias `n`) */
                             num_images?: number;
                             /** @description Alias of num_images */
                             n?: number;
+                            /** @description Same seed, prompt and parameters give the same image */
                             seed?: number;
                             enhance_prompt?: boolean;
                             /** @enum {unknown} */
-                            aspect_ratio?: "1:1" | "3:4" | "4:3" | "9:16" | "16:9";
+                            aspect_ratio?: "1:1" | "2:3" | "3:2" | "3:4" | "4:3" | "4:5" | "5:4" | "9:16" | "16:9" | "21:9";
+                            /** @description Mapped to the nearest aspect ratio when `aspect_ratio` is absent */
                             image_size?: {
                                 width: number;
                                 height: number;
@@ -943,19 +1222,34 @@ export interface paths {
                             /** @enum {unknown} */
                             safety_setting?: "block_low_and_above" | "block_medium_and_above" | "block_only_high" | "block_none";
                             add_watermark?: boolean;
+                            /** @description true: the provider answers with a URL; false: with base64 */
                             convert_base64_to_url?: boolean;
+                            /**
+                             * @description Output scale: 2K doubles each side of the 1K size, 4K quadruples it
+                             * @enum {unknown}
+                             */
+                            resolution?: "1K" | "2K" | "4K";
+                            /** @description Reference images to edit: https URLs or `{job, index}` of your own images */
+                            image_urls?: (string | {
+                                job: string;
+                                index: number;
+                            })[];
+                            enable_web_search?: boolean;
                         }[];
                         defaults?: {
                             /** @enum {unknown} */
-                            model?: "imagen-3.0-generate-002" | "imagen-4.0-generate-001" | "imagen-4.0-fast-generate-001" | "imagen-4.0-ultra-generate-001";
+                            model?: "imagen-3.0-generate-002" | "google/imagen-4.0-generate-001" | "imagen-4.0-generate-001" | "google/imagen-4.0-fast-generate-001" | "imagen-4.0-fast-generate-001" | "google/imagen-4.0-ultra-generate-001" | "imagen-4.0-ultra-generate-001" | "google/nano-banana-2" | "google/gemini-3-1-flash-image-preview" | "google/nano-banana-pro" | "google/gemini-3-pro-image-preview" | "google/gemini-2.5-flash-image";
                             prompt?: string;
+                            /** @description How many images (alias `n`) */
                             num_images?: number;
                             /** @description Alias of num_images */
                             n?: number;
+                            /** @description Same seed, prompt and parameters give the same image */
                             seed?: number;
                             enhance_prompt?: boolean;
                             /** @enum {unknown} */
-                            aspect_ratio?: "1:1" | "3:4" | "4:3" | "9:16" | "16:9";
+                            aspect_ratio?: "1:1" | "2:3" | "3:2" | "3:4" | "4:3" | "4:5" | "5:4" | "9:16" | "16:9" | "21:9";
+                            /** @description Mapped to the nearest aspect ratio when `aspect_ratio` is absent */
                             image_size?: {
                                 width: number;
                                 height: number;
@@ -965,7 +1259,19 @@ export interface paths {
                             /** @enum {unknown} */
                             safety_setting?: "block_low_and_above" | "block_medium_and_above" | "block_only_high" | "block_none";
                             add_watermark?: boolean;
+                            /** @description true: the provider answers with a URL; false: with base64 */
                             convert_base64_to_url?: boolean;
+                            /**
+                             * @description Output scale: 2K doubles each side of the 1K size, 4K quadruples it
+                             * @enum {unknown}
+                             */
+                            resolution?: "1K" | "2K" | "4K";
+                            /** @description Reference images to edit: https URLs or `{job, index}` of your own images */
+                            image_urls?: (string | {
+                                job: string;
+                                index: number;
+                            })[];
+                            enable_web_search?: boolean;
                         };
                         /**
                          * Format: uri
@@ -1535,19 +1841,24 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
+            /** @description One schema per model, chosen by `model` (default imagen-3.0-generate-002). GET /v1/models lists them. */
             requestBody: {
                 content: {
                     "application/json": {
                         /**
-                         * @default imagen-3.0-generate-002
+                         * @description Default: imagen-3.0-generate-002
                          * @enum {unknown}
                          */
-                        model?: "imagen-3.0-generate-002" | "imagen-4.0-generate-001" | "imagen-4.0-fast-generate-001" | "imagen-4.0-ultra-generate-001";
+                        model?: "imagen-3.0-generate-002";
                         prompt: string;
-                        /** @default 1 */
+                        /**
+                         * @description How many images (alias `n`)
+                         * @default 1
+                         */
                         num_images?: number;
                         /** @description Alias of num_images */
                         n?: number;
+                        /** @description Same seed, prompt and parameters give the same image */
                         seed?: number;
                         /** @default true */
                         enhance_prompt?: boolean;
@@ -1555,7 +1866,8 @@ export interface paths {
                          * @default 1:1
                          * @enum {unknown}
                          */
-                        aspect_ratio?: "1:1" | "3:4" | "4:3" | "9:16" | "16:9";
+                        aspect_ratio?: "1:1" | "9:16" | "16:9" | "3:4" | "4:3";
+                        /** @description Mapped to the nearest aspect ratio when `aspect_ratio` is absent */
                         image_size?: {
                             width: number;
                             height: number;
@@ -1572,8 +1884,261 @@ export interface paths {
                         safety_setting?: "block_low_and_above" | "block_medium_and_above" | "block_only_high" | "block_none";
                         /** @default false */
                         add_watermark?: boolean;
-                        /** @default false */
+                        /**
+                         * @description true: the provider answers with a URL; false: with base64
+                         * @default false
+                         */
                         convert_base64_to_url?: boolean;
+                        /** @description `WxH`, taken like `image_size` (the nearest aspect ratio the model has) */
+                        size?: string;
+                        /**
+                         * @description How images come back; default: the model's own (`convert_base64_to_url`)
+                         * @enum {unknown}
+                         */
+                        response_format?: "url" | "b64_json";
+                    } | {
+                        /** @enum {unknown} */
+                        model: "google/imagen-4.0-generate-001" | "imagen-4.0-generate-001";
+                        prompt: string;
+                        /**
+                         * @description How many images (alias `n`)
+                         * @default 1
+                         */
+                        num_images?: number;
+                        /** @description Alias of num_images */
+                        n?: number;
+                        /** @description Same seed, prompt and parameters give the same image */
+                        seed?: number;
+                        /** @default true */
+                        enhance_prompt?: boolean;
+                        /**
+                         * @default 1:1
+                         * @enum {unknown}
+                         */
+                        aspect_ratio?: "1:1" | "9:16" | "16:9" | "3:4" | "4:3";
+                        /** @description Mapped to the nearest aspect ratio when `aspect_ratio` is absent */
+                        image_size?: {
+                            width: number;
+                            height: number;
+                        };
+                        /**
+                         * @default allow_adult
+                         * @enum {unknown}
+                         */
+                        person_generation?: "dont_allow" | "allow_adult";
+                        /**
+                         * @default block_medium_and_above
+                         * @enum {unknown}
+                         */
+                        safety_setting?: "block_low_and_above" | "block_medium_and_above" | "block_only_high";
+                        /** @default false */
+                        add_watermark?: boolean;
+                        /**
+                         * @description true: the provider answers with a URL; false: with base64
+                         * @default true
+                         */
+                        convert_base64_to_url?: boolean;
+                        /** @description `WxH`, taken like `image_size` (the nearest aspect ratio the model has) */
+                        size?: string;
+                        /**
+                         * @description How images come back; default: the model's own (`convert_base64_to_url`)
+                         * @enum {unknown}
+                         */
+                        response_format?: "url" | "b64_json";
+                    } | {
+                        /** @enum {unknown} */
+                        model: "google/imagen-4.0-fast-generate-001" | "imagen-4.0-fast-generate-001";
+                        prompt: string;
+                        /**
+                         * @description How many images (alias `n`)
+                         * @default 1
+                         */
+                        num_images?: number;
+                        /** @description Alias of num_images */
+                        n?: number;
+                        /** @description Same seed, prompt and parameters give the same image */
+                        seed?: number;
+                        /** @default true */
+                        enhance_prompt?: boolean;
+                        /**
+                         * @default 1:1
+                         * @enum {unknown}
+                         */
+                        aspect_ratio?: "1:1" | "9:16" | "16:9" | "3:4" | "4:3";
+                        /** @description Mapped to the nearest aspect ratio when `aspect_ratio` is absent */
+                        image_size?: {
+                            width: number;
+                            height: number;
+                        };
+                        /**
+                         * @default allow_adult
+                         * @enum {unknown}
+                         */
+                        person_generation?: "dont_allow" | "allow_adult";
+                        /**
+                         * @default block_medium_and_above
+                         * @enum {unknown}
+                         */
+                        safety_setting?: "block_low_and_above" | "block_medium_and_above" | "block_only_high";
+                        /** @default false */
+                        add_watermark?: boolean;
+                        /**
+                         * @description true: the provider answers with a URL; false: with base64
+                         * @default true
+                         */
+                        convert_base64_to_url?: boolean;
+                        /** @description `WxH`, taken like `image_size` (the nearest aspect ratio the model has) */
+                        size?: string;
+                        /**
+                         * @description How images come back; default: the model's own (`convert_base64_to_url`)
+                         * @enum {unknown}
+                         */
+                        response_format?: "url" | "b64_json";
+                    } | {
+                        /** @enum {unknown} */
+                        model: "google/imagen-4.0-ultra-generate-001" | "imagen-4.0-ultra-generate-001";
+                        prompt: string;
+                        /**
+                         * @description How many images (alias `n`)
+                         * @default 1
+                         */
+                        num_images?: number;
+                        /** @description Alias of num_images */
+                        n?: number;
+                        /** @description Same seed, prompt and parameters give the same image */
+                        seed?: number;
+                        /** @default true */
+                        enhance_prompt?: boolean;
+                        /**
+                         * @default 1:1
+                         * @enum {unknown}
+                         */
+                        aspect_ratio?: "1:1" | "9:16" | "16:9" | "3:4" | "4:3";
+                        /** @description Mapped to the nearest aspect ratio when `aspect_ratio` is absent */
+                        image_size?: {
+                            width: number;
+                            height: number;
+                        };
+                        /**
+                         * @default allow_adult
+                         * @enum {unknown}
+                         */
+                        person_generation?: "dont_allow" | "allow_adult";
+                        /**
+                         * @default block_medium_and_above
+                         * @enum {unknown}
+                         */
+                        safety_setting?: "block_low_and_above" | "block_medium_and_above" | "block_only_high";
+                        /** @default false */
+                        add_watermark?: boolean;
+                        /**
+                         * @description true: the provider answers with a URL; false: with base64
+                         * @default true
+                         */
+                        convert_base64_to_url?: boolean;
+                        /** @description `WxH`, taken like `image_size` (the nearest aspect ratio the model has) */
+                        size?: string;
+                        /**
+                         * @description How images come back; default: the model's own (`convert_base64_to_url`)
+                         * @enum {unknown}
+                         */
+                        response_format?: "url" | "b64_json";
+                    } | {
+                        /** @enum {unknown} */
+                        model: "google/nano-banana-2" | "google/gemini-3-1-flash-image-preview";
+                        prompt: string;
+                        /**
+                         * @default 1:1
+                         * @enum {unknown}
+                         */
+                        aspect_ratio?: "1:1" | "9:16" | "16:9" | "3:4" | "4:3";
+                        /** @description Mapped to the nearest aspect ratio when `aspect_ratio` is absent */
+                        image_size?: {
+                            width: number;
+                            height: number;
+                        };
+                        /**
+                         * @description Output scale: 2K doubles each side of the 1K size, 4K quadruples it
+                         * @default 1K
+                         * @enum {unknown}
+                         */
+                        resolution?: "1K" | "2K" | "4K";
+                        /** @description Reference images to edit: https URLs or `{job, index}` of your own images */
+                        image_urls?: (string | {
+                            job: string;
+                            index: number;
+                        })[];
+                        /** @default false */
+                        enable_web_search?: boolean;
+                        /** @description `WxH`, taken like `image_size` (the nearest aspect ratio the model has) */
+                        size?: string;
+                        /**
+                         * @description How images come back; default: the model's own (`convert_base64_to_url`)
+                         * @enum {unknown}
+                         */
+                        response_format?: "url" | "b64_json";
+                    } | {
+                        /** @enum {unknown} */
+                        model: "google/nano-banana-pro" | "google/gemini-3-pro-image-preview";
+                        prompt: string;
+                        /**
+                         * @default 1:1
+                         * @enum {unknown}
+                         */
+                        aspect_ratio?: "1:1" | "9:16" | "16:9" | "3:4" | "4:3";
+                        /** @description Mapped to the nearest aspect ratio when `aspect_ratio` is absent */
+                        image_size?: {
+                            width: number;
+                            height: number;
+                        };
+                        /**
+                         * @description Output scale: 2K doubles each side of the 1K size, 4K quadruples it
+                         * @default 1K
+                         * @enum {unknown}
+                         */
+                        resolution?: "1K" | "2K" | "4K";
+                        /** @description Reference images to edit: https URLs or `{job, index}` of your own images */
+                        image_urls?: (string | {
+                            job: string;
+                            index: number;
+                        })[];
+                        /** @default false */
+                        enable_web_search?: boolean;
+                        /** @description `WxH`, taken like `image_size` (the nearest aspect ratio the model has) */
+                        size?: string;
+                        /**
+                         * @description How images come back; default: the model's own (`convert_base64_to_url`)
+                         * @enum {unknown}
+                         */
+                        response_format?: "url" | "b64_json";
+                    } | {
+                        /** @enum {unknown} */
+                        model: "google/gemini-2.5-flash-image";
+                        prompt: string;
+                        /**
+                         * @description How many images (alias `n`)
+                         * @default 1
+                         */
+                        num_images?: number;
+                        /** @description Alias of num_images */
+                        n?: number;
+                        /**
+                         * @default 1:1
+                         * @enum {unknown}
+                         */
+                        aspect_ratio?: "1:1" | "2:3" | "3:2" | "3:4" | "4:3" | "4:5" | "5:4" | "9:16" | "16:9" | "21:9";
+                        /** @description Mapped to the nearest aspect ratio when `aspect_ratio` is absent */
+                        image_size?: {
+                            width: number;
+                            height: number;
+                        };
+                        /** @description `WxH`, taken like `image_size` (the nearest aspect ratio the model has) */
+                        size?: string;
+                        /**
+                         * @description How images come back; default: the model's own (`convert_base64_to_url`)
+                         * @enum {unknown}
+                         */
+                        response_format?: "url" | "b64_json";
                     };
                 };
             };
@@ -1589,9 +2154,13 @@ export interface paths {
                             created: number;
                             data: {
                                 /** @description Presigned GET of the stored image */
-                                url: string;
+                                url?: string;
+                                /** @description The PNG, base64 */
+                                b64_json?: string;
                                 mime_type: string;
-                                /** @description The prompt the image was made from (enhanced or not) */
+                                /** @description The prompt the provider used, when it enhanced ours */
+                                revised_prompt?: string;
+                                /** @description The prompt the image was made from (seed API field) */
                                 prompt: string;
                             }[];
                         };
@@ -1662,6 +2231,71 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every registered model: its parameters (JSON Schema), output sizes, determinism, shutdown date and successor */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Model"][];
+                        };
+                    };
+                };
+                /** @description No valid `Authorization: Bearer <key>` header */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The tenant made too many requests this minute; see `Retry-After` and `RateLimit-*` */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Redis is unavailable; retry shortly (see `Retry-After`) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2518,24 +3152,50 @@ export interface components {
             }[];
         };
         GenerationParams: {
-            /** @enum {unknown} */
-            model: "imagen-3.0-generate-002" | "imagen-4.0-generate-001" | "imagen-4.0-fast-generate-001" | "imagen-4.0-ultra-generate-001";
+            model: string;
             prompt: string;
             num_images: number;
             seed?: number;
-            enhance_prompt: boolean;
-            /** @enum {unknown} */
-            aspect_ratio: "1:1" | "3:4" | "4:3" | "9:16" | "16:9";
+            enhance_prompt?: boolean;
+            aspect_ratio: string;
             image_size?: {
                 width: number;
                 height: number;
             };
-            /** @enum {unknown} */
-            person_generation: "dont_allow" | "allow_adult" | "allow_all";
-            /** @enum {unknown} */
-            safety_setting: "block_low_and_above" | "block_medium_and_above" | "block_only_high" | "block_none";
-            add_watermark: boolean;
+            person_generation?: string;
+            safety_setting?: string;
+            add_watermark?: boolean;
             convert_base64_to_url: boolean;
+            /** @enum {unknown} */
+            resolution?: "1K" | "2K" | "4K";
+            image_urls?: (string | {
+                job: string;
+                index: number;
+            })[];
+            enable_web_search?: boolean;
+        };
+        Model: {
+            id: string;
+            aliases: string[];
+            provider_ids: {
+                aimlapi: string[];
+                google: string | null;
+            };
+            /** @description JSON Schema of the model's request body (the same as in /openapi.json) */
+            parameters: {
+                [key: string]: unknown;
+            };
+            sizes: {
+                aspect_ratio: string;
+                resolution: ("1K" | "2K" | "4K") | null;
+                width: number;
+                height: number;
+            }[];
+            max_images: number;
+            /** @description The same parameters with a seed give the same image */
+            deterministic: boolean;
+            shutdown_at: string | null;
+            successor: string | null;
         };
     };
     responses: never;
