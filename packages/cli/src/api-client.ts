@@ -4,6 +4,7 @@ import type {
   GenerationInput,
   Job,
   JobStatus,
+  ModelView,
 } from '@imagen-queue/shared';
 import { saveResults } from './download/save-results.ts';
 import { ApiError, CliError, type Problem } from './errors.ts';
@@ -38,6 +39,7 @@ export interface ApiClient {
   cancelBatch(id: string): Promise<Batch>;
   /** Streams the batch's NDJSON results file to `path`; false when the API has none. */
   saveResults(id: string, path: string): Promise<boolean>;
+  listModels(): Promise<ModelView[]>;
 }
 
 /** A thin typed client for the `/v1` routes the CLI uses. */
@@ -101,6 +103,7 @@ export function createApiClient(baseUrl: string, apiKey: string): ApiClient {
     cancelJob: (id) => call('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`),
     cancelBatch: (id) => call('POST', `/v1/batches/${encodeURIComponent(id)}/cancel`),
     saveResults: (id, path) => saveResults(baseUrl, apiKey, id, path),
+    listModels: async () => (await call<{ data: ModelView[] }>('GET', '/v1/models')).data,
   };
   return client;
 }

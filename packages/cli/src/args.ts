@@ -6,6 +6,7 @@ export type Command =
   | { name: 'status'; id: string; json: boolean }
   | { name: 'download'; batchId: string; out: string; json: boolean }
   | { name: 'cancel'; id: string; json: boolean }
+  | { name: 'models'; json: boolean }
   | { name: 'help' };
 
 export const USAGE = `Usage: pnpm cli <command> [options]
@@ -13,13 +14,15 @@ export const USAGE = `Usage: pnpm cli <command> [options]
 Commands:
   submit FILE [--webhook URL] [--wait] [--out DIR]
       Submit a batch: FILE has one prompt per line, or one JSON object of generation
-      parameters per line (NDJSON). --wait shows progress until every job is finished;
+      parameters per line (NDJSON), each checked against its model's schema (GET /v1/models)
+      before anything is sent. --wait shows progress until every job is finished;
       --out DIR also downloads the images and writes DIR/index.html (implies --wait).
   status ID                 Show a job (job_…) or a batch (bat_…).
   download BATCH_ID --out DIR
       Download a batch's images as {index}-{slug}.png with an index.html gallery.
       Files already in DIR are kept, so an interrupted download can be rerun.
   cancel ID                 Cancel a job (job_…) or every unfinished job of a batch (bat_…).
+  models                    List the models, their parameters, sizes and shutdown dates.
 
 Options:
   --json                    Print machine-readable JSON on stdout (errors as JSON on stderr).
@@ -45,6 +48,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   status: ['json'],
   download: ['out', 'json'],
   cancel: ['json'],
+  models: ['json'],
 };
 
 export function parseCommand(argv: string[]): Command {
@@ -65,6 +69,10 @@ export function parseCommand(argv: string[]): Command {
     }
   }
   const json = values.json;
+  if (name === 'models') {
+    if (rest.length > 0) throw new UsageError('models takes no arguments');
+    return { name, json };
+  }
   const target = single(name, rest);
 
   switch (name) {

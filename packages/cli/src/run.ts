@@ -2,6 +2,7 @@ import { createApiClient } from './api-client.ts';
 import { parseCommand, USAGE } from './args.ts';
 import { cancel } from './commands/cancel.ts';
 import { download } from './commands/download.ts';
+import { models } from './commands/models.ts';
 import { status } from './commands/status.ts';
 import { submit } from './commands/submit.ts';
 import type { CliConfig } from './config.ts';
@@ -27,6 +28,8 @@ export async function run(argv: string[], config: CliConfig, io: Io): Promise<nu
         return await download(command, client, io);
       case 'cancel':
         return await cancel(command, client, io);
+      case 'models':
+        return await models(command, client, io);
     }
   } catch (error) {
     return reportError(error, io, json);

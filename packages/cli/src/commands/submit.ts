@@ -1,6 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import type { ApiClient, Batch } from '../api-client.ts';
 import type { Command } from '../args.ts';
+import { checkInput } from '../check-input.ts';
 import { downloadBatch } from '../download/download-batch.ts';
 import { CliError, EXIT, UsageError } from '../errors.ts';
 import { parseInputFile, requestedImages } from '../input.ts';
@@ -13,6 +14,8 @@ type SubmitCommand = Extract<Command, { name: 'submit' }>;
 
 export async function submit(command: SubmitCommand, client: ApiClient, io: Io): Promise<number> {
   const jobs = parseInputFile(await readInput(command.file));
+  // A line its model does not take fails here, naming line and field, before a batch exists.
+  checkInput(jobs, await client.listModels());
   // Find out that the folder can't be made before the batch runs, not after.
   if (command.out) await mkdir(command.out, { recursive: true });
   const submitted = await client.submitBatch(jobs, { webhookUrl: command.webhook });
