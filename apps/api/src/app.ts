@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Config, Logger, Tracing } from '@imagen-queue/shared';
+import { type Config, type Logger, setShutdownDates, type Tracing } from '@imagen-queue/shared';
 import Fastify, { type FastifyPluginAsync, LogController } from 'fastify';
 import fp from 'fastify-plugin';
 import { exceedsDepth, tooDeep } from './lib/json-depth.ts';
@@ -68,6 +68,7 @@ export async function buildApp(
   logger: Logger,
   options: { tracing?: Tracing } = {},
 ) {
+  setShutdownDates(config.imagen.modelShutdowns);
   const fastify = Fastify({
     loggerInstance: logger,
     // A 10,000-job batch of 400-char prompts fits in well under this.

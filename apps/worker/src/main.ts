@@ -14,6 +14,7 @@ import {
   loadConfig,
   loadTracing,
   QUEUES,
+  setShutdownDates,
 } from '@imagen-queue/shared';
 import { Queue } from 'bullmq';
 import { listenForCancels } from './cancel-listener.ts';
@@ -57,6 +58,7 @@ releasers.add('redis subscriber', () => subscriber.quit());
 
 const storage = createStorage(config.s3);
 releasers.add('storage', () => storage.close());
+setShutdownDates(config.imagen.modelShutdowns);
 const imagen = createImagenClient({
   provider: config.imagen.provider,
   baseUrl: config.imagen.baseUrl,

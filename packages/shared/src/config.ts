@@ -1,6 +1,7 @@
 import Type from 'typebox';
 import Value from 'typebox/value';
 import { type AmountTable, parseAmounts } from './control/amounts.ts';
+import { parseModelShutdowns } from './models/shutdowns.ts';
 import { parseTracing, type TracingConfig, TracingEnv } from './tracing/config.ts';
 
 /**
@@ -34,6 +35,7 @@ export const EnvSchema = Type.Object({
   IMAGEN_BASE_URL: Type.String({ default: 'https://api.aimlapi.com' }),
   IMAGEN_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
   IMAGEN_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 60000 }),
+  MODEL_SHUTDOWNS: Type.String({ default: '' }),
   API_KEYS: Type.String({ default: '' }),
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16 })),
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 4 }),
@@ -76,6 +78,8 @@ export interface Config {
     baseUrl: string;
     apiKey: string | null;
     timeoutMs: number;
+    /** Shutdown dates announced since this release (`MODEL_SHUTDOWNS`), registry id → date. */
+    modelShutdowns: Record<string, string>;
   };
   auth: { apiKeys: { tenant: string; key: string }[]; adminKey: string | null };
   /** How long an `Idempotency-Key`'s first answer is kept and replayed. */
@@ -162,6 +166,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     '',
   );
   const apiKeys = check('API_KEYS', () => parseApiKeys(parsed.API_KEYS), []);
+  const modelShutdowns = check(
+    'MODEL_SHUTDOWNS',
+    () => parseModelShutdowns(parsed.MODEL_SHUTDOWNS),
+    {},
+  );
   const retryScheduleMs = check(
     'WEBHOOK_RETRY_SCHEDULE',
     () => parseDurations(parsed.WEBHOOK_RETRY_SCHEDULE),
@@ -207,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       baseUrl: imagenBaseUrl,
       apiKey: parsed.IMAGEN_API_KEY ?? null,
       timeoutMs: parsed.IMAGEN_TIMEOUT_MS,
+      modelShutdowns,
     },
     auth: { apiKeys, adminKey: parsed.ADMIN_API_KEY ?? null },
     idempotency: { ttlSeconds: parsed.IDEMPOTENCY_TTL_S },

@@ -14,22 +14,39 @@ for (const spec of MODEL_CATALOG) {
   }
 }
 
+/** Shutdown dates announced after this release, from `MODEL_SHUTDOWNS` (id → ISO date). */
+const announced = new Map<string, string>();
+
+/**
+ * Records shutdown dates the operator knows of (a provider's notice arrives between releases).
+ * Each process calls it once at start with `config.imagen.modelShutdowns`.
+ */
+export function setShutdownDates(dates: Record<string, string>): void {
+  announced.clear();
+  for (const [name, date] of Object.entries(dates)) announced.set(requireModel(name).id, date);
+}
+
+function effective(spec: ModelSpec | undefined): ModelSpec | undefined {
+  const date = spec && announced.get(spec.id);
+  return date ? { ...spec!, shutdown_at: date } : spec;
+}
+
 /** Every name a client may send as `model`. */
 export const MODEL_NAMES: readonly string[] = [...byName.keys()];
 
 /** Every registered model, the default first. */
 export function listModels(): readonly ModelSpec[] {
-  return MODEL_CATALOG;
+  return MODEL_CATALOG.map((spec) => effective(spec)!);
 }
 
 /** The model a name (id or alias) stands for; `undefined` when none does. Stable for #16. */
 export function getModel(idOrAlias: string): ModelSpec | undefined {
-  return byName.get(idOrAlias);
+  return effective(byName.get(idOrAlias));
 }
 
 /** Like `getModel`, for names already validated (stored jobs). */
 export function requireModel(idOrAlias: string): ModelSpec {
-  const spec = byName.get(idOrAlias);
+  const spec = effective(byName.get(idOrAlias));
   if (!spec) throw new Error(`unknown model ${idOrAlias}`);
   return spec;
 }
