@@ -146,7 +146,7 @@ describe('GET /v1/models', () => {
     const banana = data.find((model) => model.id === 'google/nano-banana-2')!;
     expect(banana).toMatchObject({
       aliases: ['google/gemini-3-1-flash-image-preview'],
-      provider_ids: { google: 'gemini-3.1-flash-image-preview' },
+      provider_ids: { google: 'gemini-3.1-flash-image' },
       deterministic: false,
       shutdown_at: null,
     });

@@ -86,7 +86,8 @@ export const MODEL_CATALOG: readonly ModelSpec[] = [
     sizes: IMAGEN_SIZES,
     maxImages: 4,
     deterministic: true,
-    // Google shut Imagen 3 down on its own platform; the AI/ML API has announced no date.
+    // Google shut Imagen 3 down on its own platform (2025-11-10) and every Imagen model on
+    // 2026-06-24; the AI/ML API still serves it and has announced no date.
     shutdown_at: null,
     successor: IMAGEN_4,
   },
@@ -132,7 +133,8 @@ export const MODEL_CATALOG: readonly ModelSpec[] = [
     family: 'gemini',
     provider_ids: {
       aimlapi: ['google/nano-banana-2', 'google/gemini-3-1-flash-image-preview'],
-      google: 'gemini-3.1-flash-image-preview',
+      // Google retired the `-preview` id on 2026-06-25 for the GA one (Gemini deprecations page).
+      google: 'gemini-3.1-flash-image',
     },
     fields: nanoBanana(),
     sizes: pick(IMAGEN_RATIOS),
@@ -147,7 +149,7 @@ export const MODEL_CATALOG: readonly ModelSpec[] = [
     family: 'gemini',
     provider_ids: {
       aimlapi: ['google/nano-banana-pro', 'google/gemini-3-pro-image-preview'],
-      google: 'gemini-3-pro-image-preview',
+      google: 'gemini-3-pro-image',
     },
     fields: nanoBanana(),
     sizes: pick(IMAGEN_RATIOS),
