@@ -13,6 +13,15 @@ async function pngSize(url: string) {
   return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
 
+/** The API answers once it has Redis and S3: wait for that signal before the first submit. */
+async function waitReady(stack: Stack): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while ((await fetch(`${stack.api.url}/readyz`).catch(() => null))?.status !== 200) {
+    if (Date.now() > deadline) throw new Error('the API never became ready');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function waitForJob(stack: Stack, id: string): Promise<Job> {
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -71,6 +80,7 @@ describe('the models of today through API → worker → emulator → S3 (AI/ML 
 
   beforeAll(async () => {
     stack = await startStack({ prefix, workers: 1, env: { WORKER_CONCURRENCY: '8' } });
+    await waitReady(stack);
   });
   afterAll(async () => {
     await stack?.stop();
@@ -159,6 +169,7 @@ describe('IMAGEN_PROVIDER=google: Gemini generateContent at the emulator', () =>
       workers: 1,
       env: { IMAGEN_PROVIDER: 'google', WORKER_CONCURRENCY: '8' },
     });
+    await waitReady(stack);
   });
   afterAll(async () => {
     await stack?.stop();
