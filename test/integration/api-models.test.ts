@@ -51,6 +51,18 @@ describe('one schema per model', () => {
     expect(problemPath(await post('/v1/jobs', body))).toBe(path);
   });
 
+  it('says whose parameter a refused field is not', async () => {
+    const response = await post('/v1/jobs', {
+      model: 'google/nano-banana-2',
+      prompt: 'x',
+      seed: 1,
+    });
+    expect(response.json().errors[0]).toEqual({
+      path: '/seed',
+      message: 'is not a parameter of google/nano-banana-2',
+    });
+  });
+
   it('accepts each model with its own fields, short and long ids alike', async () => {
     for (const body of [
       { prompt: 'x', seed: 1, person_generation: 'allow_all' },

@@ -1,4 +1,4 @@
-import { DEFAULT_MODEL, MODEL_UNION } from '@imagen-queue/shared';
+import { DEFAULT_MODEL, getModel, MODEL_UNION } from '@imagen-queue/shared';
 import type { Ajv, ValidateFunction } from 'ajv';
 
 interface Branch {
@@ -38,7 +38,14 @@ export function compileModelUnion(ajv: Ajv, schema: { anyOf: Branch[] }) {
       return false;
     }
     const valid = validate(data);
-    validator.errors = validate.errors ?? null;
+    // Say whose parameters these are: `/seed is not a parameter of google/nano-banana-2`.
+    const spec = getModel(typeof model === 'string' ? model : DEFAULT_MODEL);
+    validator.errors =
+      validate.errors?.map((error) =>
+        error.keyword === 'additionalProperties'
+          ? { ...error, params: { ...error.params, model: spec?.id } }
+          : error,
+      ) ?? null;
     return valid;
   };
   validator.errors = null as ValidateFunction['errors'];

@@ -41,12 +41,10 @@ export function resolveParams(input: unknown, path = ''): GenerationParams {
     const spec = modelOf(input);
     const validate = validatorFor(spec);
     if (!validate(input)) {
-      const issue = validate.errors![0] as ValidationIssue;
+      const found = validate.errors![0] as ValidationIssue;
+      const issue = { ...found, params: { ...found.params, model: spec.id } };
       const field = fieldPath('body', issue);
-      const message =
-        issue.keyword === 'additionalProperties'
-          ? `is not a parameter of ${spec.id}`
-          : fieldMessage(issue);
+      const message = fieldMessage(issue);
       throw invalid(field === '/' ? path || '/' : `${path}${field}`, message, path);
     }
     return normalizeGeneration(input as GenerationInput);

@@ -51,7 +51,10 @@ export function fieldPath(context: string | undefined, issue: ValidationIssue): 
 }
 
 export function fieldMessage(issue: ValidationIssue): string {
-  if (issue.keyword === 'additionalProperties') return 'is not a known field';
+  if (issue.keyword === 'additionalProperties') {
+    const model = issue.params.model;
+    return typeof model === 'string' ? `is not a parameter of ${model}` : 'is not a known field';
+  }
   if (issue.keyword === 'required') return 'is required';
   return issue.message ?? 'is invalid';
 }
