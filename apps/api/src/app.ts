@@ -27,6 +27,7 @@ import landing from './routes/landing/index.ts';
 import lists from './routes/lists/index.ts';
 import usage from './routes/usage/index.ts';
 import models from './routes/models/index.ts';
+import usage from './routes/usage/index.ts';
 import webhooks from './routes/webhooks/index.ts';
 
 /** The whole API as one Fastify plugin: external clients first, then one module per resource. */

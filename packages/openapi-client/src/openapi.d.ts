@@ -372,6 +372,15 @@ export interface paths {
                         metadata?: {
                             [key: string]: unknown;
                         };
+                        /**
+                         * Format: date-time
+                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call
+                         */
+                        start_before?: string;
+                        /** @description Like `start_before`, counted from submission */
+                        start_within_s?: number;
+                        /** @description Serve an exact repeat (same tenant, deterministic model, seed) from the earlier job's images */
+                        cache?: boolean;
                         /** @description Express: runs ahead of your own jobs queued without one, within your tenant's fair share (the value does not order express jobs among themselves) */
                         priority?: number;
                     } | {
@@ -425,6 +434,15 @@ export interface paths {
                         metadata?: {
                             [key: string]: unknown;
                         };
+                        /**
+                         * Format: date-time
+                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call
+                         */
+                        start_before?: string;
+                        /** @description Like `start_before`, counted from submission */
+                        start_within_s?: number;
+                        /** @description Serve an exact repeat (same tenant, deterministic model, seed) from the earlier job's images */
+                        cache?: boolean;
                         /** @description Express: runs ahead of your own jobs queued without one, within your tenant's fair share (the value does not order express jobs among themselves) */
                         priority?: number;
                     } | {
@@ -478,6 +496,15 @@ export interface paths {
                         metadata?: {
                             [key: string]: unknown;
                         };
+                        /**
+                         * Format: date-time
+                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call
+                         */
+                        start_before?: string;
+                        /** @description Like `start_before`, counted from submission */
+                        start_within_s?: number;
+                        /** @description Serve an exact repeat (same tenant, deterministic model, seed) from the earlier job's images */
+                        cache?: boolean;
                         /** @description Express: runs ahead of your own jobs queued without one, within your tenant's fair share (the value does not order express jobs among themselves) */
                         priority?: number;
                     } | {
@@ -516,6 +543,15 @@ export interface paths {
                         metadata?: {
                             [key: string]: unknown;
                         };
+                        /**
+                         * Format: date-time
+                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call
+                         */
+                        start_before?: string;
+                        /** @description Like `start_before`, counted from submission */
+                        start_within_s?: number;
+                        /** @description Serve an exact repeat (same tenant, deterministic model, seed) from the earlier job's images */
+                        cache?: boolean;
                         /** @description Express: runs ahead of your own jobs queued without one, within your tenant's fair share (the value does not order express jobs among themselves) */
                         priority?: number;
                     } | {
@@ -554,6 +590,15 @@ export interface paths {
                         metadata?: {
                             [key: string]: unknown;
                         };
+                        /**
+                         * Format: date-time
+                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call
+                         */
+                        start_before?: string;
+                        /** @description Like `start_before`, counted from submission */
+                        start_within_s?: number;
+                        /** @description Serve an exact repeat (same tenant, deterministic model, seed) from the earlier job's images */
+                        cache?: boolean;
                         /** @description Express: runs ahead of your own jobs queued without one, within your tenant's fair share (the value does not order express jobs among themselves) */
                         priority?: number;
                     } | {
@@ -586,6 +631,15 @@ export interface paths {
                         metadata?: {
                             [key: string]: unknown;
                         };
+                        /**
+                         * Format: date-time
+                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call
+                         */
+                        start_before?: string;
+                        /** @description Like `start_before`, counted from submission */
+                        start_within_s?: number;
+                        /** @description Serve an exact repeat (same tenant, deterministic model, seed) from the earlier job's images */
+                        cache?: boolean;
                         /** @description Express: runs ahead of your own jobs queued without one, within your tenant's fair share (the value does not order express jobs among themselves) */
                         priority?: number;
                     };
@@ -1007,24 +1061,27 @@ export interface paths {
                             /** @enum {unknown} */
                             status: "queued" | "running" | "succeeded" | "failed" | "canceled";
                             request: {
-                                /** @enum {unknown} */
-                                model: "imagen-3.0-generate-002" | "imagen-4.0-generate-001" | "imagen-4.0-fast-generate-001" | "imagen-4.0-ultra-generate-001";
+                                model: string;
                                 prompt: string;
                                 num_images: number;
                                 seed?: number;
-                                enhance_prompt: boolean;
-                                /** @enum {unknown} */
-                                aspect_ratio: "1:1" | "3:4" | "4:3" | "9:16" | "16:9";
+                                enhance_prompt?: boolean;
+                                aspect_ratio: string;
                                 image_size?: {
                                     width: number;
                                     height: number;
                                 };
-                                /** @enum {unknown} */
-                                person_generation: "dont_allow" | "allow_adult" | "allow_all";
-                                /** @enum {unknown} */
-                                safety_setting: "block_low_and_above" | "block_medium_and_above" | "block_only_high" | "block_none";
-                                add_watermark: boolean;
+                                person_generation?: string;
+                                safety_setting?: string;
+                                add_watermark?: boolean;
                                 convert_base64_to_url: boolean;
+                                /** @enum {unknown} */
+                                resolution?: "1K" | "2K" | "4K";
+                                image_urls?: (string | {
+                                    job: string;
+                                    index: number;
+                                })[];
+                                enable_web_search?: boolean;
                             };
                             images: {
                                 key: string;

@@ -1,11 +1,9 @@
-import { MODELS } from '../models.ts';
+import { getModel } from '../models.ts';
 
 /**
  * Whether the same parameters and seed give the same image again, so a repeat may be served from
- * the stored one. Today: the models that take a seed (Imagen). The one place to ask; when the
- * model registry carries a `deterministic` flag, this reads it.
+ * the stored one: the registry's `deterministic` flag (the models that take a seed).
  */
 export function isDeterministic(model: string): boolean {
-  const spec = (MODELS as Record<string, { supportsSeed: boolean } | undefined>)[model];
-  return spec?.supportsSeed ?? false;
+  return getModel(model)?.deterministic ?? false;
 }
