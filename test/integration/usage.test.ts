@@ -70,8 +70,8 @@ describe('usage as the provider reported it, per job, batch and tenant', () => {
     expect(byModel.total.provider_calls).toBe(20);
     expect(byModel.total.cost_usd).toBeCloseTo(batch.usage.cost_usd!, 6);
     expect(byModel.data.map((row) => row.model).sort()).toEqual([
+      'google/imagen-4.0-generate-001',
       'imagen-3.0-generate-002',
-      'imagen-4.0-generate-001',
     ]);
     const byDay = (await stack.request('/v1/usage?group_by=day')).body as {
       data: { day: string; provider_calls: number }[];
