@@ -25,7 +25,6 @@ import images from './routes/images/index.ts';
 import jobs from './routes/jobs/index.ts';
 import landing from './routes/landing/index.ts';
 import lists from './routes/lists/index.ts';
-import usage from './routes/usage/index.ts';
 import models from './routes/models/index.ts';
 import usage from './routes/usage/index.ts';
 import webhooks from './routes/webhooks/index.ts';
