@@ -19,6 +19,7 @@ import {
   type WebhookDispatcher,
 } from '@imagen-queue/shared';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { CallGate } from './call-gate.ts';
 import type { InFlight } from './heartbeat.ts';
 import type { ProviderLimiter } from './limiter.ts';
 import { PermanentFailure, RateLimited } from './processors/generate-images.ts';
@@ -37,6 +38,10 @@ export interface GenerationWorkerDeps {
   spool: Spool;
   /** Counters the processor increments; absent in tests that don't scrape. */
   metrics?: Metrics;
+  /** Holds new provider calls back while uploads fail or memory is full. */
+  gate?: CallGate;
+  /** Told each provider call's latency and bytes (the adaptive concurrency). */
+  observeCall?: (latencyMs: number, bytes: number) => void;
   /** The jobs running in this process, for the heartbeat. */
   inFlight?: InFlight;
   /** Where terminal transitions become webhook events; absent = no webhooks. */
@@ -93,7 +98,8 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
         attempt: job.attemptsMade + 1,
       });
       // Moves the fair-share clock: jobs queued from now on start no earlier than this one.
-      await fairShare
+      // Best effort and off the job's path: a late move only orders later jobs a little less fairly.
+      void fairShare
         .started(job.opts.priority)
         .catch((error) => log.warn({ err: error }, 'could not move the fair-share clock'));
       try {
@@ -108,6 +114,8 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
           imageCache,
           budgets,
           ...(deps.metrics ? { metrics: deps.metrics } : {}),
+          ...(deps.gate ? { gate: deps.gate } : {}),
+          ...(deps.observeCall ? { observeCall: deps.observeCall } : {}),
           signal: signal ?? new AbortController().signal,
           finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
           ...(webhooks

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { HeartbeatStore, InFlightJob, Logger } from '@imagen-queue/shared';
+import type { HeartbeatStore, InFlightJob, Logger, WorkerHeartbeat } from '@imagen-queue/shared';
 
 /** The jobs this process is running right now, keyed by job id. */
 export function createInFlight() {
@@ -20,7 +20,11 @@ export type InFlight = ReturnType<typeof createInFlight>;
 export interface HeartbeatOptions {
   store: HeartbeatStore;
   inFlight: InFlight;
-  concurrency: number;
+  /** Read at each beat: the adaptive concurrency changes. */
+  capacity: () => Pick<
+    WorkerHeartbeat,
+    'concurrency' | 'limited_by' | 'pace_per_min' | 'latency_ms'
+  >;
   logger: Logger;
   /** @defaultValue 5000 ms */
   intervalMs?: number;
@@ -47,7 +51,7 @@ export function startHeartbeat(options: HeartbeatOptions): { id: string; stop():
           pid: process.pid,
           started_at: startedAt,
           seen_at: new Date().toISOString(),
-          concurrency: options.concurrency,
+          ...options.capacity(),
           in_flight: options.inFlight.list(),
         },
         ttlSeconds,

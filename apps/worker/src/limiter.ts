@@ -30,10 +30,25 @@ export type ProviderOutcome = 'ok' | 'limited';
  * so the fleet settles just under the limit with few 429s.
  */
 export interface ProviderLimiter {
-  acquire(signal?: AbortSignal): Promise<(outcome: ProviderOutcome) => Promise<void>>;
-  /** The current rate, calls per minute (for metrics). */
-  currentRate(): Promise<number>;
+  acquire(
+    signal?: AbortSignal,
+    options?: AcquireOptions,
+  ): Promise<(outcome: ProviderOutcome) => Promise<void>>;
+  /** The current rate of one model (none: the unnamed pace), calls per minute. */
+  currentRate(model?: string): Promise<number>;
+  /** The fleet's pace of every model that has been called, calls per minute. */
+  paces(): Promise<Record<string, number>>;
 }
+
+export interface AcquireOptions {
+  /** The model called: each model has its own pace (quotas are per model). */
+  model?: string;
+  /** Awaited before every ask for a slot: holds the call back while this worker can't take it. */
+  ready?: () => Promise<void>;
+}
+
+/** The pace of calls that name no model (the limiter's tests). */
+const UNNAMED = '';
 
 interface LimiterCommands {
   iqLimiterAcquire(...args: string[]): Promise<number>;
@@ -49,35 +64,43 @@ export function createProviderLimiter(
 ): ProviderLimiter {
   const client = redis as Redis;
   if (!('iqLimiterAcquire' in client)) {
-    client.defineCommand('iqLimiterAcquire', { numberOfKeys: 2, lua: ACQUIRE });
+    client.defineCommand('iqLimiterAcquire', { numberOfKeys: 3, lua: ACQUIRE });
     client.defineCommand('iqLimiterFeedback', { numberOfKeys: 2, lua: FEEDBACK });
   }
   const commands = client as unknown as LimiterCommands;
   // One hash tag for the limiter's keys: its scripts touch them together.
-  const stateKey = `${options.prefix}:{limiter}:provider`;
-  const windowKey = `${options.prefix}:{limiter}:provider:window`;
+  const stateKey = (model: string) =>
+    model === UNNAMED
+      ? `${options.prefix}:{limiter}:provider`
+      : `${options.prefix}:{limiter}:provider:m:${model}`;
+  const windowKey = (model: string) => `${stateKey(model)}:window`;
+  const modelsKey = `${options.prefix}:{limiter}:models`;
   const initial = String(options.initialPerMin);
   const windowMs = String(options.windowMs ?? 60_000);
   return {
-    async acquire(signal) {
+    async acquire(signal, acquireOptions = {}) {
+      const model = acquireOptions.model ?? UNNAMED;
       const token = `${Date.now()}-${randomBytes(6).toString('hex')}`;
       for (;;) {
         signal?.throwIfAborted();
+        await acquireOptions.ready?.();
         const wait = await commands.iqLimiterAcquire(
-          stateKey,
-          windowKey,
+          stateKey(model),
+          windowKey(model),
+          modelsKey,
           String(Date.now()),
           initial,
           token,
           windowMs,
+          model,
         );
         if (wait <= 0) break;
         await sleep(Math.min(wait, MAX_WAIT_MS), undefined, signal ? { signal } : {});
       }
       return async (outcome) => {
         await commands.iqLimiterFeedback(
-          stateKey,
-          windowKey,
+          stateKey(model),
+          windowKey(model),
           String(Date.now()),
           outcome,
           token,
@@ -88,8 +111,22 @@ export function createProviderLimiter(
         );
       };
     },
-    async currentRate() {
-      return Number((await client.hget(stateKey, 'rate')) ?? options.initialPerMin);
+    async currentRate(model = UNNAMED) {
+      return Number((await client.hget(stateKey(model), 'rate')) ?? options.initialPerMin);
+    },
+    async paces() {
+      const models = (await client.smembers(modelsKey)).sort();
+      if (models.length === 0) return {};
+      const pipeline = client.pipeline();
+      for (const model of models) pipeline.hget(stateKey(model), 'rate');
+      const rates = (await pipeline.exec()) ?? [];
+      const paces: Record<string, number> = {};
+      models.forEach((model, i) => {
+        const value = rates[i]?.[1];
+        // A model whose state expired starts again from the initial pace.
+        paces[model || 'default'] = value == null ? options.initialPerMin : Number(value);
+      });
+      return paces;
     },
   };
 }

@@ -17,7 +17,9 @@ import {
   setShutdownDates,
 } from '@imagen-queue/shared';
 import { Queue } from 'bullmq';
+import { createCallGate } from './call-gate.ts';
 import { listenForCancels } from './cancel-listener.ts';
+import { type ConcurrencyControl, startConcurrencyControl } from './concurrency.ts';
 import { createGenerationWorker } from './generation-worker.ts';
 import { createInFlight, startHeartbeat } from './heartbeat.ts';
 import { createProviderLimiter } from './limiter.ts';
@@ -64,7 +66,10 @@ const imagen = createImagenClient({
   baseUrl: config.imagen.baseUrl,
   apiKey: config.imagen.apiKey!,
   timeoutMs: config.imagen.timeoutMs,
-  connections: config.worker.concurrency,
+  // Adaptive: as many keep-alive connections as the concurrency may reach.
+  connections: config.worker.concurrencyPinned
+    ? config.worker.concurrency
+    : config.worker.maxConcurrency,
   logger,
 });
 releasers.add('imagen', () => imagen.close());
@@ -99,6 +104,13 @@ const deliveryWorker = createDeliveryWorker({
   tracing,
 });
 releasers.add('webhook worker', () => deliveryWorker.close());
+const gate = createCallGate({
+  probe: () => storage.ping(),
+  memoryBudgetBytes: config.worker.memoryBudgetBytes,
+  log: logger,
+});
+const heartbeats = createHeartbeatStore(connection, prefix);
+let capacity: ConcurrencyControl | null = null;
 const worker = createGenerationWorker({
   config,
   connection,
@@ -107,17 +119,36 @@ const worker = createGenerationWorker({
   storage,
   imagen,
   limiter,
-  spool: createSpool(connection, { prefix, ttlSeconds: config.worker.spoolTtlSeconds }),
+  spool: createSpool(connection, {
+    prefix,
+    ttlSeconds: config.worker.spoolTtlSeconds,
+    maxBytes: config.worker.spoolMaxBytes,
+    log: logger,
+  }),
   metrics,
+  gate,
+  observeCall: (latencyMs, bytes) => capacity?.observe(latencyMs, bytes),
   inFlight,
   webhooks,
   tracing,
 });
 releasers.add('worker', () => worker.close());
+capacity = startConcurrencyControl({
+  worker,
+  paces: () => limiter.paces(),
+  liveWorkers: async () => (await heartbeats.list()).length,
+  gate,
+  pinned: config.worker.concurrencyPinned ? config.worker.concurrency : null,
+  maxConcurrency: config.worker.maxConcurrency,
+  memoryBudgetBytes: config.worker.memoryBudgetBytes,
+  initialPerMin: config.provider.initialPerMin,
+  log: logger,
+});
+releasers.add('concurrency control', () => capacity?.stop());
 const heartbeat = startHeartbeat({
-  store: createHeartbeatStore(connection, prefix),
+  store: heartbeats,
   inFlight,
-  concurrency: config.worker.concurrency,
+  capacity: () => capacity!.status(),
   logger,
 });
 // Released before the worker closes: a stopping worker takes no new jobs, so it leaves the list.
@@ -161,13 +192,21 @@ if (config.worker.metricsPort !== null) {
   releasers.add('metrics queue', () => counts.close());
   metrics.watchQueue(QUEUES.generation, () => counts.getJobCounts());
   metrics.watchQueue(QUEUES.webhooks, () => webhooks.queue.getJobCounts());
-  metrics.watchRateLimit(() => limiter.currentRate());
+  metrics.watchRateLimit(() => limiter.paces());
+  metrics.watchConcurrency(() => {
+    const { concurrency, limited_by } = capacity!.status();
+    return { concurrency, limitedBy: limited_by };
+  });
   const server = await startMetricsServer(metrics, config.worker.metricsPort, logger);
   releasers.add('metrics server', () => server.close());
 }
 void worker.run();
 void deliveryWorker.run();
 logger.info(
-  { concurrency: config.worker.concurrency, queue: QUEUES.generation, workerId: heartbeat.id },
+  {
+    concurrency: config.worker.concurrencyPinned ? config.worker.concurrency : 'adaptive',
+    queue: QUEUES.generation,
+    workerId: heartbeat.id,
+  },
   'worker started',
 );

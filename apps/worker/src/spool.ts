@@ -1,5 +1,5 @@
 import type { GeneratedImage, GenerationResult } from '@imagen-queue/imagen';
-import type { RedisClient } from '@imagen-queue/shared';
+import type { Logger, RedisClient } from '@imagen-queue/shared';
 import type { Redis } from 'ioredis';
 
 /**
@@ -20,15 +20,35 @@ interface SpoolMeta {
   images: Omit<GeneratedImage, 'bytes'>[];
 }
 
-export function createSpool(
-  redis: RedisClient,
-  options: { prefix: string; ttlSeconds: number },
-): Spool {
+export interface SpoolOptions {
+  prefix: string;
+  ttlSeconds: number;
+  /**
+   * Bytes this process may have in the spool at once. Over it, a result is not spooled (its
+   * next attempt calls the provider again): a long outage must not fill Redis with images.
+   * @defaultValue unbounded
+   */
+  maxBytes?: number;
+  log?: Logger;
+}
+
+export function createSpool(redis: RedisClient, options: SpoolOptions): Spool {
   const client = redis as Redis;
+  // Bytes this process spooled and has not cleared yet (what expired is forgotten too late,
+  // which only errs towards spooling less).
+  const spooled = new Map<string, number>();
+  const total = () => [...spooled.values()].reduce((sum, n) => sum + n, 0);
   // Same hash tag as the job's record: one tenant's state stays in one cluster slot.
   const key = (tenant: string, jobId: string) => `${options.prefix}:{t:${tenant}}:spool:${jobId}`;
   return {
     async save(tenant, jobId, result) {
+      const bytes = result.images.reduce((sum, image) => sum + image.bytes.length, 0);
+      const id = key(tenant, jobId);
+      if (options.maxBytes !== undefined && total() + bytes > options.maxBytes) {
+        options.log?.warn({ jobId, bytes, maxBytes: options.maxBytes }, 'spool full; not spooled');
+        return;
+      }
+      spooled.set(id, bytes);
       const meta: SpoolMeta = {
         enhancedPrompt: result.enhancedPrompt,
         requested: result.requested,
@@ -64,6 +84,7 @@ export function createSpool(
       };
     },
     async clear(tenant, jobId) {
+      spooled.delete(key(tenant, jobId));
       await client.del(key(tenant, jobId));
     },
   };

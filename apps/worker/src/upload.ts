@@ -7,6 +7,7 @@ import {
   type Storage,
   type StoredImage,
 } from '@imagen-queue/shared';
+import type { CallGate } from './call-gate.ts';
 
 export interface UploadTarget {
   tenant: string;
@@ -31,6 +32,8 @@ export async function uploadImages(
     retries?: number;
     baseDelayMs?: number;
     metrics?: Metrics;
+    /** Told whether each PUT worked: failing uploads hold new provider calls back. */
+    gate?: Pick<CallGate, 'uploadFailed' | 'uploadSucceeded'>;
   },
 ): Promise<StoredImage[]> {
   const { retries = 5, baseDelayMs = 500 } = options;
@@ -59,10 +62,12 @@ export async function uploadImages(
           bytes,
           sha256,
         });
+        options.gate?.uploadSucceeded();
         options.metrics?.imagesStored.inc({ model: target.model });
         options.metrics?.bytesStored.inc({ model: target.model }, bytes);
         break;
       } catch (error) {
+        if (!options.signal.aborted) options.gate?.uploadFailed();
         if (options.signal.aborted || attempt >= retries) throw new StorageError(error);
         const delay = baseDelayMs * 2 ** attempt;
         options.log.warn({ err: error, key, attempt, delayMs: delay }, 'upload failed; retrying');

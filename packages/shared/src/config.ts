@@ -38,7 +38,11 @@ export const EnvSchema = Type.Object({
   MODEL_SHUTDOWNS: Type.String({ default: '' }),
   API_KEYS: Type.String({ default: '' }),
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16 })),
-  WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 4 }),
+  // Unset: the worker sizes its concurrency from the pace and the call latency (adaptive).
+  WORKER_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  WORKER_MAX_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 5000, default: 400 }),
+  WORKER_MEMORY_BUDGET_MB: Type.Number({ exclusiveMinimum: 0, default: 512 }),
+  WORKER_SPOOL_MAX_MB: Type.Number({ exclusiveMinimum: 0, default: 256 }),
   WORKER_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
   WORKER_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 30000 }),
   JOB_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
@@ -85,7 +89,16 @@ export interface Config {
   /** How long an `Idempotency-Key`'s first answer is kept and replayed. */
   idempotency: { ttlSeconds: number };
   worker: {
+    /** `WORKER_CONCURRENCY`, else the adaptive concurrency's starting point. */
     concurrency: number;
+    /** Whether `WORKER_CONCURRENCY` was set: it then pins the concurrency. */
+    concurrencyPinned: boolean;
+    /** The adaptive concurrency's cap. */
+    maxConcurrency: number;
+    /** Image bytes a worker may hold between the provider's answer and the upload. */
+    memoryBudgetBytes: number;
+    /** Image bytes a worker may leave in the Redis spool while uploads fail. */
+    spoolMaxBytes: number;
     shutdownGraceMs: number;
     /** Port of the worker's Prometheus `/metrics` server; null = no server. */
     metricsPort: number | null;
@@ -221,7 +234,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auth: { apiKeys, adminKey: parsed.ADMIN_API_KEY ?? null },
     idempotency: { ttlSeconds: parsed.IDEMPOTENCY_TTL_S },
     worker: {
-      concurrency: parsed.WORKER_CONCURRENCY,
+      concurrency: parsed.WORKER_CONCURRENCY ?? 4,
+      concurrencyPinned: parsed.WORKER_CONCURRENCY !== undefined,
+      maxConcurrency: parsed.WORKER_MAX_CONCURRENCY,
+      memoryBudgetBytes: Math.round(parsed.WORKER_MEMORY_BUDGET_MB * 2 ** 20),
+      spoolMaxBytes: Math.round(parsed.WORKER_SPOOL_MAX_MB * 2 ** 20),
       shutdownGraceMs: parsed.WORKER_SHUTDOWN_GRACE_MS,
       metricsPort: parsed.WORKER_METRICS_PORT === 0 ? null : parsed.WORKER_METRICS_PORT,
       attempts: parsed.JOB_ATTEMPTS,
@@ -232,10 +249,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     provider: {
       ceilingPerMin: parsed.PROVIDER_RATE_LIMIT_PER_MIN ?? null,
-      initialPerMin: Math.min(
-        parsed.PROVIDER_INITIAL_RATE_PER_MIN,
-        parsed.PROVIDER_RATE_LIMIT_PER_MIN ?? Number.POSITIVE_INFINITY,
-      ),
+      // A quota the operator told us is the pace from the first call: nothing to discover.
+      initialPerMin: parsed.PROVIDER_RATE_LIMIT_PER_MIN ?? parsed.PROVIDER_INITIAL_RATE_PER_MIN,
     },
     webhooks: {
       allowPrivateNetworks: parsed.WEBHOOK_ALLOW_PRIVATE_NETWORKS,

@@ -12,6 +12,7 @@ export const METRIC_NAMES = {
   providerLatency: 'imagen_queue_provider_request_duration_seconds',
   providerRateLimited: 'imagen_queue_provider_rate_limited_total',
   providerRateLimit: 'imagen_queue_provider_rate_limit_per_minute',
+  workerConcurrency: 'imagen_queue_worker_concurrency',
   imagesStored: 'imagen_queue_images_stored_total',
   bytesStored: 'imagen_queue_image_bytes_stored_total',
   webhookDeliveries: 'imagen_queue_webhook_deliveries_total',
@@ -37,8 +38,10 @@ export interface Metrics {
   providerLatency: Histogram<'model' | 'outcome'>;
   /** Provider 429 answers. Label: model. */
   providerRateLimited: Counter<'model'>;
-  /** The adaptive limiter's current pace, calls per minute (fleet-wide, read from Redis). */
-  providerRateLimit: Gauge;
+  /** The adaptive limiter's current pace, calls per minute (fleet-wide, read from Redis). Label: model. */
+  providerRateLimit: Gauge<'model'>;
+  /** This worker's current concurrency. Label: limited_by (provider_quota, concurrency_cap, memory, storage). */
+  workerConcurrency: Gauge<'limited_by'>;
   /** Images written to S3. Label: model. */
   imagesStored: Counter<'model'>;
   /** Image bytes written to S3. Label: model. */
@@ -51,8 +54,10 @@ export interface Metrics {
   httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
   /** Makes `jobsByState` read this queue's counts on each scrape. */
   watchQueue(queue: string, counts: JobCountsSource): void;
-  /** Makes `providerRateLimit` read the limiter's rate on each scrape. */
-  watchRateLimit(read: () => Promise<number>): void;
+  /** Makes `providerRateLimit` read the limiter's rate (one, or one per model) on each scrape. */
+  watchRateLimit(read: () => Promise<number | Record<string, number>>): void;
+  /** Makes `workerConcurrency` read this worker's concurrency on each scrape. */
+  watchConcurrency(read: () => { concurrency: number; limitedBy: string }): void;
 }
 
 /** The BullMQ states reported by `jobsByState`. */
@@ -76,7 +81,8 @@ export function createMetrics(
   options: { defaultMetrics?: boolean } = {},
 ): Metrics {
   const queues = new Map<string, JobCountsSource>();
-  let rateSource: (() => Promise<number>) | null = null;
+  let rateSource: (() => Promise<number | Record<string, number>>) | null = null;
+  let concurrencySource: (() => { concurrency: number; limitedBy: string }) | null = null;
   const registers = [registry];
 
   const jobsByState = new Gauge({
@@ -98,12 +104,15 @@ export function createMetrics(
   });
   const providerRateLimit = new Gauge({
     name: METRIC_NAMES.providerRateLimit,
-    help: "The adaptive limiter's current provider pace, calls per minute",
+    help: "The adaptive limiter's current provider pace per model, calls per minute (fleet-wide)",
+    labelNames: ['model'] as const,
     registers,
     async collect() {
       if (!rateSource) return;
       try {
-        this.set(await rateSource());
+        const rates = await rateSource();
+        if (typeof rates === 'number') this.set(rates);
+        else for (const [model, rate] of Object.entries(rates)) this.set({ model }, rate);
       } catch {
         // Keep the last value.
       }
@@ -112,6 +121,18 @@ export function createMetrics(
   const metrics: Metrics = {
     registry,
     jobsByState,
+    workerConcurrency: new Gauge({
+      name: METRIC_NAMES.workerConcurrency,
+      help: "This worker's provider-call concurrency, by what limits it",
+      labelNames: ['limited_by'] as const,
+      registers,
+      collect() {
+        if (!concurrencySource) return;
+        const { concurrency, limitedBy } = concurrencySource();
+        this.reset();
+        this.set({ limited_by: limitedBy }, concurrency);
+      },
+    }),
     jobsFinished: new Counter({
       name: METRIC_NAMES.jobsFinished,
       help: 'Jobs that reached a terminal status, by outcome and error code',
@@ -169,6 +190,9 @@ export function createMetrics(
     },
     watchRateLimit(read) {
       rateSource = read;
+    },
+    watchConcurrency(read) {
+      concurrencySource = read;
     },
   };
   if (options.defaultMetrics ?? true) {

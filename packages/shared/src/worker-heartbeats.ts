@@ -9,6 +9,12 @@ export interface WorkerHeartbeat {
   /** When this heartbeat was written. */
   seen_at: string;
   concurrency: number;
+  /** What holds this worker's throughput: provider_quota, concurrency_cap, memory or storage. */
+  limited_by?: string;
+  /** The fleet's pace per model as this worker last read it, calls per minute. */
+  pace_per_min?: Record<string, number>;
+  /** This worker's observed provider call latency, ms. */
+  latency_ms?: number | null;
   in_flight: InFlightJob[];
 }
 

@@ -6,13 +6,23 @@
 -- measured (never raising it). The
 -- window is then over-full, so nothing more is sent until it has room: no volley of 429s, and
 -- no compounding cuts. Every accepted call probes up by 0.01 (about +1 % a minute at any rate).
+-- Slow start: until the first 429 of this model, while callers wait on the pace (acquire stamps
+-- `wanted`), every accepted call adds 1 instead, so the pace doubles about every minute's
+-- worth of calls (and faster as it grows) until the provider refuses.
 local now = tonumber(ARGV[1])
 local initial, ceiling, floor = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local span = tonumber(ARGV[7]) * 1.02 -- as in limiter-acquire.lua
-local rate = tonumber(redis.call('HGET', KEYS[1], 'rate')) or initial
+local state = redis.call('HMGET', KEYS[1], 'rate', 'learned', 'wanted')
+local rate = tonumber(state[1]) or initial
 if ARGV[2] == 'ok' then
-  rate = rate + 0.01
+  local wanted = tonumber(state[3])
+  if not state[2] and wanted and now - wanted < 5000 then
+    rate = rate + 1
+  else
+    rate = rate + 0.01
+  end
 else
+  redis.call('HSET', KEYS[1], 'learned', now)
   -- What the provider had accepted from us when it refused: our calls in the window before
   -- this one was sent (counted later, calls that left the window meanwhile would be missed).
   local sentAt = tonumber(redis.call('ZSCORE', KEYS[2], ARGV[3]) or now)
@@ -24,5 +34,5 @@ else
 end
 if ceiling > 0 then rate = math.min(rate, ceiling) end
 redis.call('HSET', KEYS[1], 'rate', rate)
-redis.call('PEXPIRE', KEYS[1], 3600000)
+redis.call('PEXPIRE', KEYS[1], 604800000)
 return tostring(rate)

@@ -97,6 +97,9 @@ function setup(generate: ImagenClient['generate'], storageFailures = 0) {
     async currentRate() {
       return 60;
     },
+    async paces() {
+      return {};
+    },
   };
   let calls = 0;
   const imagen: ImagenClient = {

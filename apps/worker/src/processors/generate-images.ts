@@ -11,6 +11,7 @@ import {
   TERMINAL_STATUSES,
   type UsageStore,
 } from '@imagen-queue/shared';
+import type { CallGate } from '../call-gate.ts';
 import { deadlineRefusal } from '../control/before-start.ts';
 import { BudgetExceeded, type Budgets, reserveBudget, settleBudget } from '../control/budget.ts';
 import { rememberForCache, serveFromCache } from '../control/cache.ts';
@@ -26,7 +27,7 @@ export interface ProcessorContext {
   store: JobStore;
   storage: Storage;
   imagen: ImagenClient;
-  limiter: ProviderLimiter;
+  limiter: Pick<ProviderLimiter, 'acquire'>;
   spool: Spool;
   /** Aborted when the job is canceled or the worker is forced to stop. */
   signal: AbortSignal;
@@ -42,6 +43,10 @@ export interface ProcessorContext {
   imageCache?: ImageCacheStore;
   /** Batch and tenant spend caps, reserved before each call; absent = no caps. */
   budgets?: Budgets;
+  /** Holds new provider calls back while uploads fail or memory is full; absent: never. */
+  gate?: CallGate;
+  /** Told each provider call's latency and image bytes (the adaptive concurrency's inputs). */
+  observeCall?: (latencyMs: number, bytes: number) => void;
   /** Called once a terminal transition has been applied (or found applied): webhooks hang here. */
   onFinished?: (job: JobRecord, terminalCount: number, batchCompletion: number) => Promise<void>;
   /**
@@ -134,6 +139,7 @@ async function produce(job: JobRecord, ctx: ProcessorContext) {
     });
   }
   const generated = spooled ?? (await generate(job, ctx));
+  const release = ctx.gate?.hold(imageBytes(generated));
   let images: Awaited<ReturnType<typeof uploadImages>>;
   try {
     images = await uploadImages(
@@ -145,12 +151,15 @@ async function produce(job: JobRecord, ctx: ProcessorContext) {
         log: ctx.log,
         ...ctx.uploadRetry,
         ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
+        ...(ctx.gate ? { gate: ctx.gate } : {}),
       },
     );
   } catch (error) {
     // Paid for already: keep the bytes so the next attempt stores them without a new call.
     if (!ctx.signal.aborted) await ctx.spool.save(tenant, jobId, generated);
     throw error;
+  } finally {
+    release?.();
   }
   const result = {
     images,
@@ -173,21 +182,28 @@ async function produce(job: JobRecord, ctx: ProcessorContext) {
 async function generate(job: JobRecord, ctx: ProcessorContext): Promise<GenerationResult> {
   // Stored references become presigned URLs now, at call time: a queued job may outlive one.
   const resolved = { ...job, request: await withReferenceUrls(job, ctx.store, ctx.storage) };
+  const model = job.request.model;
+  const gate = ctx.gate;
   const reservation = await reserveBudget(job, ctx.budgets);
   let answered: Awaited<ReturnType<ProviderLimiter['acquire']>>;
   try {
-    answered = await ctx.limiter.acquire(ctx.signal);
+    answered = await ctx.limiter.acquire(ctx.signal, {
+      model,
+      ...(gate ? { ready: () => gate.ready(ctx.signal) } : {}),
+    });
   } catch (error) {
-    const release = { model: job.request.model, images: 0, usd: 0 };
+    const release = { model, images: 0, usd: 0 };
     await settleBudget(ctx.budgets, reservation, release, ctx.log);
     throw error;
   }
-  const model = job.request.model;
   const timer = ctx.metrics?.providerLatency.startTimer({ model });
+  const sentAt = Date.now();
   try {
     const result = await callProvider(resolved, ctx, reservation);
     timer?.({ outcome: 'ok' });
-    await answered('ok');
+    ctx.observeCall?.(Date.now() - sentAt, imageBytes(result));
+    // Off the job's path: a lost 'ok' only delays the pace's probe up by one step.
+    answered('ok').catch((error) => ctx.log.warn({ err: error }, 'limiter feedback failed'));
     return result;
   } catch (error) {
     timer?.({ outcome: error instanceof ProviderError ? error.code : 'error' });
@@ -197,6 +213,10 @@ async function generate(job: JobRecord, ctx: ProcessorContext): Promise<Generati
     await answered(limited ? 'limited' : 'ok');
     throw error;
   }
+}
+
+function imageBytes(result: GenerationResult): number {
+  return result.images.reduce((sum, image) => sum + image.bytes.length, 0);
 }
 
 /** Ends a job that never started (deadline, budget) as canceled, with no provider call. */

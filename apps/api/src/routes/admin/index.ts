@@ -45,6 +45,10 @@ const WorkerList = Type.Object({
       started_at: Type.String(),
       seen_at: Type.String(),
       concurrency: Type.Integer(),
+      // provider_quota | concurrency_cap | memory | storage: whether more workers would help.
+      limited_by: Type.Optional(Type.String()),
+      pace_per_min: Type.Optional(Type.Record(Type.String(), Type.Number())),
+      latency_ms: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
       in_flight: Type.Array(InFlightJob),
     }),
   ),
