@@ -1,11 +1,13 @@
 // `pnpm bench`: every figure beside its baseline, measured in the same run on the same Redis.
-// BENCH_QUICK=1 shortens every figure (development only). BENCH_ONLY=submit,pipeline runs a subset.
+// BENCH_QUICK=1 shortens every figure (development only). BENCH_ONLY=submit,pipeline or
+// `pnpm bench --only quota_use,quota_known` runs a subset.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fairness } from './figures/fairness.ts';
 import { ingest } from './figures/ingest.ts';
 import { memory } from './figures/memory.ts';
 import { pipeline } from './figures/pipeline.ts';
+import { quotaKnown, quotaUse } from './figures/quota.ts';
 import { rateLimit } from './figures/rate-limit.ts';
 import { status } from './figures/status.ts';
 import { submit } from './figures/submit.ts';
@@ -17,7 +19,10 @@ import { startServices } from './lib/services.ts';
 import { loadSettings } from './lib/settings.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
-const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
+const onlyFlag = process.argv.indexOf('--only');
+const only = (onlyFlag >= 0 ? process.argv[onlyFlag + 1] : process.env.BENCH_ONLY)
+  ?.split(',')
+  .filter(Boolean);
 const settings = loadSettings(quick);
 const startedAt = new Date();
 const log = (message: string) =>
@@ -44,7 +49,17 @@ async function measure(figure: Figure, ctx: FigureContext): Promise<FigureOutcom
 
 // rate_limit is long and light (a few requests a second): it runs beside the others.
 const background: Figure[] = [rateLimit];
-const foreground: Figure[] = [submit, ingest, status, pipeline, webhookLatency, memory, fairness];
+const foreground: Figure[] = [
+  submit,
+  ingest,
+  status,
+  pipeline,
+  webhookLatency,
+  memory,
+  fairness,
+  quotaUse,
+  quotaKnown,
+];
 const selected = (figures: Figure[]) => figures.filter((f) => !only || only.includes(f.key));
 
 const services = await startServices();
