@@ -13,6 +13,8 @@ export type GateState = 'open' | 'storage' | 'memory';
 export interface CallGate {
   /** Resolves once a new provider call may start. */
   ready(signal?: AbortSignal): Promise<void>;
+  /** Resolves once storage answers again (at once when it is not known to be down). */
+  storageUp(signal?: AbortSignal): Promise<void>;
   uploadFailed(): void;
   uploadSucceeded(): void;
   /** Counts `bytes` as held until the returned release is called. */
@@ -64,6 +66,12 @@ export function createCallGate(options: CallGateOptions): CallGate {
         if (now === 'open') return;
         if (now === 'storage') await probe();
         else await sleep(memoryPollMs, undefined, signal ? { signal } : {});
+      }
+    },
+    async storageUp(signal) {
+      while (storageDown) {
+        signal?.throwIfAborted();
+        await probe();
       }
     },
     uploadFailed() {

@@ -141,23 +141,36 @@ async function produce(job: JobRecord, ctx: ProcessorContext) {
   const generated = spooled ?? (await generate(job, ctx));
   const release = ctx.gate?.hold(imageBytes(generated));
   let images: Awaited<ReturnType<typeof uploadImages>>;
+  let spooledNow = false;
   try {
-    images = await uploadImages(
-      ctx.storage,
-      { tenant, batchId: job.batchId, jobId, model: job.request.model, seed: job.request.seed },
-      generated,
-      {
-        signal: ctx.signal,
-        log: ctx.log,
-        ...ctx.uploadRetry,
-        ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
-        ...(ctx.gate ? { gate: ctx.gate } : {}),
-      },
-    );
-  } catch (error) {
-    // Paid for already: keep the bytes so the next attempt stores them without a new call.
-    if (!ctx.signal.aborted) await ctx.spool.save(tenant, jobId, generated);
-    throw error;
+    for (;;) {
+      try {
+        images = await uploadImages(
+          ctx.storage,
+          { tenant, batchId: job.batchId, jobId, model: job.request.model, seed: job.request.seed },
+          generated,
+          {
+            signal: ctx.signal,
+            log: ctx.log,
+            ...ctx.uploadRetry,
+            ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
+            ...(ctx.gate ? { gate: ctx.gate } : {}),
+          },
+        );
+        break;
+      } catch (error) {
+        // Paid for already: keep the bytes so a later attempt stores them without a new call.
+        if (!ctx.signal.aborted && !spooledNow) {
+          await ctx.spool.save(tenant, jobId, generated);
+          spooledNow = true;
+        }
+        // A storage outage is not the job's fault: with a gate, wait for storage (the gate
+        // holds new calls back meanwhile) rather than spend the job's attempts on it.
+        if (!ctx.gate || ctx.signal.aborted) throw error;
+        ctx.log.warn({ err: error }, 'storage unreachable; waiting for it with the images in hand');
+        await ctx.gate.storageUp(ctx.signal);
+      }
+    }
   } finally {
     release?.();
   }
@@ -174,7 +187,7 @@ async function produce(job: JobRecord, ctx: ProcessorContext) {
     batchId: job.batchId,
   });
   if (finished.applied) await rememberForCache(job, result, ctx);
-  if (spooled) await ctx.spool.clear(tenant, jobId);
+  if (spooled || spooledNow) await ctx.spool.clear(tenant, jobId);
   ctx.log.info({ images: images.length, filtered: generated.filtered }, 'job succeeded');
   return finished;
 }
