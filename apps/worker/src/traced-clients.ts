@@ -78,7 +78,9 @@ export function tracedStorage(storage: Storage, tracing: Tracing): Storage {
 export function tracedLimiter(limiter: ProviderLimiter, tracing: Tracing): ProviderLimiter {
   if (!tracing.enabled) return limiter;
   return {
-    currentRate: () => limiter.currentRate(),
-    acquire: (signal) => tracing.span('limiter.wait', {}, () => limiter.acquire(signal)),
+    currentRate: (model) => limiter.currentRate(model),
+    paces: () => limiter.paces(),
+    acquire: (signal, options) =>
+      tracing.span('limiter.wait', {}, () => limiter.acquire(signal, options)),
   };
 }

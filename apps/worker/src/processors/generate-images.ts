@@ -27,7 +27,7 @@ export interface ProcessorContext {
   store: JobStore;
   storage: Storage;
   imagen: ImagenClient;
-  limiter: Pick<ProviderLimiter, 'acquire'>;
+  limiter: Pick<ProviderLimiter, 'acquire' | 'currentRate'>;
   spool: Spool;
   /** Aborted when the job is canceled or the worker is forced to stop. */
   signal: AbortSignal;
