@@ -15,6 +15,7 @@ import {
   loadTracing,
   QUEUES,
   setShutdownDates,
+  startOutboxDeliverer,
 } from '@imagen-queue/shared';
 import { Queue } from 'bullmq';
 import { listenForCancels } from './cancel-listener.ts';
@@ -83,6 +84,14 @@ const webhooks = createWebhookDispatcher({
   ...(tracing.bullmq ? { telemetry: tracing.bullmq } : {}),
 });
 releasers.add('webhook queue', () => webhooks.close());
+// Events owed by transitions whose process died before enqueuing them (outbox.ts).
+const outbox = startOutboxDeliverer({
+  connection,
+  prefix,
+  dispatcher: webhooks,
+  onError: (error) => logger.warn({ err: error }, 'outbox drain failed'),
+});
+releasers.add('outbox', () => outbox.stop());
 const webhookHttp = createWebhookHttp({
   allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
 });

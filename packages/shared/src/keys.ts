@@ -15,6 +15,13 @@ export function redisKeys(prefix: string) {
     idempotency: (tenant: string, key: string) => `${tenantTag(tenant)}:idem:${key}`,
     /** The tenant's webhook signing secrets (a hash: current, previous, previous_until). */
     webhookSecret: (tenant: string) => `${tenantTag(tenant)}:webhook:secret`,
+    /**
+     * The tenant's outbox (a sorted set: job id → when its terminal transition was made), written
+     * by the transition script itself and drained into webhook events (outbox.ts).
+     */
+    outbox: (tenant: string) => `${tenantTag(tenant)}:outbox`,
+    /** Tenants that have ever had an outbox (a set; bounded by the configured tenants). */
+    outboxTenants: () => `${prefix}:outbox:tenants`,
     webhookEvent: (tenant: string, eventId: string) => `${tenantTag(tenant)}:webhook:${eventId}`,
     /** The event's delivery attempts, oldest first (a list of JSON). */
     webhookAttempts: (tenant: string, eventId: string) =>

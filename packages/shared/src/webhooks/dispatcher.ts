@@ -132,6 +132,9 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     if (outcome.batchCompletion > 0 && job.batchId) {
       await batchCompleted(job.tenant, job.batchId, outcome.batchCompletion);
     }
+    // Delivered into the queue: the transition's outbox entry is settled (outbox.ts).
+    if (outcome.terminalCount > 0)
+      await (connection as Redis).zrem(keys.outbox(job.tenant), job.id);
   };
 
   return {
