@@ -1,3 +1,4 @@
+export * from './batch-accept.ts';
 export * from './batch-store.ts';
 export * from './config.ts';
 export * from './control/amounts.ts';
@@ -8,6 +9,7 @@ export * from './control/image-cache-store.ts';
 export * from './errors.ts';
 export * from './fair-share.ts';
 export * from './fault-point.ts';
+export * from './generation-job-options.ts';
 export * from './ids.ts';
 export * from './job-store.ts';
 export * from './jobs.ts';
