@@ -100,6 +100,9 @@ try {
     Object.assign(env, { IMAGEN_BASE_URL: `http://127.0.0.1:${port}`, IMAGEN_API_KEY: key });
     log(`no IMAGEN_API_KEY: using the bundled Imagen emulator on http://127.0.0.1:${port}`);
   }
+  // Only a key this script generated is printed whole: an operator's keys would land in every
+  // log that collects this output.
+  const generatedKey = !env.API_KEYS;
   env.API_KEYS ||= `dev:${devSecret('dev-api-key')}`;
   env.ADMIN_API_KEY ||= devSecret('admin-api-key');
   env.WEBHOOK_ALLOW_PRIVATE_NETWORKS ||= 'true';
@@ -112,13 +115,17 @@ try {
   const url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}`;
   await waitForHealth(url);
   const [{ tenant, key }] = config.auth.apiKeys as [{ tenant: string; key: string }];
+  const shownKey = generatedKey ? key : '<your API key>';
+  const keyLine = generatedKey
+    ? `${key}   (tenant "${tenant}", generated, kept in .data/dev-api-key)`
+    : config.auth.apiKeys.map((k) => fingerprint(k.tenant, k.key)).join(', ');
   console.log(`
   imagen-queue is running
     API        ${url}   (docs: ${url}/docs)
-    API key    ${key}   (tenant "${tenant}")
+    API key    ${keyLine}
 
   Try it:
-    curl -s -X POST ${url}/v1/jobs -H "Authorization: Bearer ${key}" \\
+    curl -s -X POST ${url}/v1/jobs -H "Authorization: Bearer ${shownKey}" \\
       -H "Content-Type: application/json" -d '{"prompt":"a lighthouse at dawn"}'
 
   Ctrl-C stops everything.
@@ -127,6 +134,12 @@ try {
   if (error instanceof ConfigError) console.error(error.message);
   else console.error(`[start] ${(error as Error).message}`);
   await stop(1);
+}
+
+/** `acme: sk_…cdef`: enough to tell keys apart, too little to use one. */
+function fingerprint(tenant: string, key: string): string {
+  const head = /^[a-z]+_/i.exec(key)?.[0] ?? '';
+  return `${tenant}: ${head}…${key.slice(-4)}`;
 }
 
 async function waitForHealth(url: string): Promise<void> {

@@ -201,6 +201,63 @@ describe('every write route, fed arbitrary bodies: never a 5xx, every 4xx a prob
     }
   });
 
+  // Garbage in the URL itself: Fastify rejects it before routing, outside the error handler.
+  const urlGarbage = fc.oneof(
+    fc.constantFrom(
+      '%00%ff',
+      '%ff',
+      '%zz',
+      '%',
+      '%E0%A4%A',
+      '%C0%AF',
+      '%ED%A0%80',
+      '..%2f..%2f',
+      '%25%',
+    ),
+    fc
+      .array(
+        fc.oneof(
+          fc.integer({ min: 0, max: 255 }).map((b) => `%${b.toString(16).padStart(2, '0')}`),
+          fc.constantFrom('%', '%g', ';', '//', 'job_'),
+          fc.string({ maxLength: 4 }),
+        ),
+        { minLength: 1, maxLength: 8 },
+      )
+      .map((parts) => parts.join('')),
+  );
+
+  it('answers garbage URLs on every route with problem+json', async () => {
+    const routes = routeList(app).filter((route) => / \/v1\//.test(route));
+    const bare = ['GET /v1/jobs/%00%ff', 'GET /v1/%ff', 'POST /v1/jobs%ff', 'GET /%00%ff'];
+    for (const request of bare) {
+      const [method, url] = request.split(' ') as [string, string];
+      await checkUrl(method, url);
+    }
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), urlGarbage, async (route, garbage) => {
+        const [method, path] = route.split(' ') as [string, string];
+        const url = path.includes(':') ? path.replace(/:\w+/g, garbage) : `${path}/${garbage}`;
+        await checkUrl(method, url);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  const checkUrl = async (method: string, url: string) => {
+    const response = await app.inject({
+      method: method as 'GET',
+      url,
+      headers: { ...AUTH, prefer: 'wait=0', 'content-type': 'application/json' },
+      ...(method === 'GET' || method === 'DELETE' ? {} : { payload: '{}' }),
+    });
+    const where = `${method} ${url} → ${response.statusCode} ${response.body.slice(0, 300)}`;
+    expect(response.statusCode, where).toBeLessThan(500);
+    if (response.statusCode >= 400) {
+      expect(response.headers['content-type'], where).toMatch(/^application\/problem\+json/);
+      expect(response.json(), where).toMatchObject({ status: response.statusCode });
+    }
+  };
+
   it('answers a 20 MB body with 413 problem+json', async () => {
     const prompt = 'x'.repeat(20 * 1024 * 1024);
     for (const [url, contentType, body] of [

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Config, type Logger, setShutdownDates, type Tracing } from '@imagen-queue/shared';
 import Fastify, { type FastifyPluginAsync, LogController } from 'fastify';
 import fp from 'fastify-plugin';
+import { clientErrorHandler, frameworkErrors } from './lib/framework-errors.ts';
 import { exceedsDepth, tooDeep } from './lib/json-depth.ts';
 import { createValidatorCompiler } from './lib/validation.ts';
 import auth from './plugins/auth.ts';
@@ -82,6 +83,9 @@ export async function buildApp(
     }),
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { removeAdditional: false } },
+    // Errors raised before routing are problems too (see framework-errors.ts).
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
   fastify.setValidatorCompiler(createValidatorCompiler());
   // `curl -X POST -H 'Content-Type: application/json' …/cancel` sends no body: that is no body,

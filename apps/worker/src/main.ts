@@ -2,6 +2,7 @@ import { createImagenClient } from '@imagen-queue/imagen';
 import {
   bullPrefix,
   ConfigError,
+  createBatchAccepting,
   createHeartbeatStore,
   createJobStore,
   createLogger,
@@ -15,6 +16,8 @@ import {
   loadTracing,
   QUEUES,
   setShutdownDates,
+  startAcceptSweeper,
+  startOutboxDeliverer,
 } from '@imagen-queue/shared';
 import { Queue } from 'bullmq';
 import { createCallGate } from './call-gate.ts';
@@ -88,6 +91,14 @@ const webhooks = createWebhookDispatcher({
   ...(tracing.bullmq ? { telemetry: tracing.bullmq } : {}),
 });
 releasers.add('webhook queue', () => webhooks.close());
+// Events owed by transitions whose process died before enqueuing them (outbox.ts).
+const outbox = startOutboxDeliverer({
+  connection,
+  prefix,
+  dispatcher: webhooks,
+  onError: (error) => logger.warn({ err: error }, 'outbox drain failed'),
+});
+releasers.add('outbox', () => outbox.stop());
 const webhookHttp = createWebhookHttp({
   allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
 });
@@ -200,6 +211,14 @@ if (config.worker.metricsPort !== null) {
   const server = await startMetricsServer(metrics, config.worker.metricsPort, logger);
   releasers.add('metrics server', () => server.close());
 }
+// Batches whose accepting API died are rolled forward here too, so they finish with no API up.
+const acceptQueue = new Queue(QUEUES.generation, { connection, prefix: bullPrefix(prefix) });
+releasers.add('accept queue', () => acceptQueue.close());
+const acceptSweeper = startAcceptSweeper(
+  createBatchAccepting({ connection, prefix, config, queue: acceptQueue }),
+  (error) => logger.warn({ err: error }, 'accepting sweep failed'),
+);
+releasers.add('accept sweeper', () => acceptSweeper.stop());
 void worker.run();
 void deliveryWorker.run();
 logger.info(

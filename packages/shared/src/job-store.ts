@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { type JobControl, parseControl, serializeControl } from './control/control.ts';
 import { type RedisKeys, redisKeys } from './keys.ts';
+import { createOutboxTenants } from './outbox-tenants.ts';
 import type { RedisClient } from './redis.ts';
 import type { GenerationParams } from './schemas/generation.ts';
 import type { JobError, JobStatus, StoredResult } from './schemas/job.ts';
@@ -89,9 +90,10 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
   const keys = redisKeys(options.prefix);
   const client = redis as Redis;
   if (!('iqTransition' in client)) {
-    client.defineCommand('iqTransition', { numberOfKeys: 5, lua: TRANSITION_LUA });
+    client.defineCommand('iqTransition', { numberOfKeys: 6, lua: TRANSITION_LUA });
   }
   const transitionCommand = client as unknown as TransitionCommand;
+  const outboxTenants = createOutboxTenants(client, keys);
 
   return {
     keys,
@@ -129,6 +131,7 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
         change.batchId !== undefined
           ? change.batchId
           : (await client.hmget(keys.job(tenant, id), 'batch_id'))[0];
+      if (terminal) await outboxTenants.ensure(tenant);
       const [applied, terminalCount, batchCompletion] = await transitionCommand.iqTransition(
         keys.job(tenant, id),
         keys.jobEvents(tenant, id),
@@ -137,6 +140,7 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
         keys.batch(tenant, batchId ?? '-'),
         keys.batchJobs(tenant, batchId ?? '-'),
         keys.batchEvents(tenant, batchId ?? '-'),
+        keys.outbox(tenant),
         change.to,
         JSON.stringify(change.from),
         JSON.stringify(fields),
@@ -144,6 +148,7 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
         String((change.countAttempt ? 1 : 0) - (change.uncountAttempt ? 1 : 0)),
         now,
         batchId ? '1' : '0',
+        String(Date.now()),
       );
       return { applied: applied === 1, terminalCount, batchCompletion };
     },

@@ -12,9 +12,20 @@ export function redisKeys(prefix: string) {
     /** The batch's job ids in submission order (a list). */
     batchJobs: (tenant: string, id: string) => `${tenantTag(tenant)}:batch:${id}:jobs`,
     batchEvents: (tenant: string, id: string) => `${tenantTag(tenant)}:batch:${id}:events`,
+    /** The tenant's batches still being accepted (a sorted set: batch id → accepted at, ms). */
+    accepting: (tenant: string) => `${tenantTag(tenant)}:accepting`,
+    /** Tenants that have ever accepted a batch (a set; bounded by the configured tenants). */
+    acceptingTenants: () => `${prefix}:accepting:tenants`,
     idempotency: (tenant: string, key: string) => `${tenantTag(tenant)}:idem:${key}`,
     /** The tenant's webhook signing secrets (a hash: current, previous, previous_until). */
     webhookSecret: (tenant: string) => `${tenantTag(tenant)}:webhook:secret`,
+    /**
+     * The tenant's outbox (a sorted set: job id → when its terminal transition was made), written
+     * by the transition script itself and drained into webhook events (outbox.ts).
+     */
+    outbox: (tenant: string) => `${tenantTag(tenant)}:outbox`,
+    /** Tenants that have ever had an outbox (a set; bounded by the configured tenants). */
+    outboxTenants: () => `${prefix}:outbox:tenants`,
     webhookEvent: (tenant: string, eventId: string) => `${tenantTag(tenant)}:webhook:${eventId}`,
     /** The event's delivery attempts, oldest first (a list of JSON). */
     webhookAttempts: (tenant: string, eventId: string) =>

@@ -1,4 +1,4 @@
-import type { JobRecord, TransitionOutcome } from '@imagen-queue/shared';
+import { faultPoint, type JobRecord, type TransitionOutcome } from '@imagen-queue/shared';
 import type { FastifyInstance } from 'fastify';
 
 export type FinishedHook = (job: JobRecord, outcome: TransitionOutcome) => Promise<void>;
@@ -24,6 +24,7 @@ export async function cancelJobs(
         batchId: job.batchId,
       });
       if (!outcome.applied) return;
+      faultPoint('cancel-after-transition');
       canceled.push({ ...job, status: 'canceled' });
       // An active job is locked by its worker and cannot be removed; the worker is told instead.
       const removed = await fastify.queues.generation.remove(job.id).catch(() => 0);

@@ -3,34 +3,18 @@ import {
   createFairShare,
   type FairShare,
   type GenerateImagesPayload,
+  generationJobOptions,
   type JobRecord,
   noTracing,
   type RedisClient,
   type Tracing,
 } from '@imagen-queue/shared';
-import type { JobsOptions, Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+
+export { generationJobOptions };
 
 /** BullMQ's `addBulk` is one MULTI per call; this many jobs a call keeps each one short. */
 const CHUNK = 1000;
-
-/**
- * The BullMQ options of one generation job: its id is the job's own, so a re-add is a no-op;
- * its priority is its fair-share position (see `FairShare`), never the client's number as is.
- */
-export function generationJobOptions(
-  config: Config,
-  record: JobRecord,
-  priority: number,
-): JobsOptions {
-  return {
-    jobId: record.id,
-    attempts: config.worker.attempts,
-    backoff: { type: 'custom' },
-    priority,
-    removeOnComplete: { age: 3600, count: 10_000 },
-    removeOnFail: { age: config.worker.retentionSeconds },
-  };
-}
 
 const fairShares = new WeakMap<Queue, FairShare>();
 

@@ -20,6 +20,33 @@ export interface IdempotencyOptions {
   ttlSeconds: number;
 }
 
+/** The Redis key of the request's Idempotency-Key (null without one); a bad key is a 400. */
+export function idempotencyRedisKey(prefix: string, request: FastifyRequest): string | null {
+  const header = request.headers['idempotency-key'];
+  if (header === undefined) return null;
+  const key = Array.isArray(header) ? header[0]! : header;
+  if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX) {
+    throw badRequest(`Idempotency-Key must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`, [
+      {
+        path: '/headers/idempotency-key',
+        message: `must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`,
+      },
+    ]);
+  }
+  return redisKeys(prefix).idempotency(request.tenant, `${request.routeOptions.url}:${key}`);
+}
+
+/** Same key with another request is a conflict: method, URL and body decide "the same". */
+export function requestFingerprint(request: FastifyRequest): string {
+  return createHash('sha256')
+    .update(request.method)
+    .update('\0')
+    .update(request.url)
+    .update('\0')
+    .update(JSON.stringify(request.body ?? null))
+    .digest('base64url');
+}
+
 /**
  * Stripe's `Idempotency-Key`: the first answer is stored and replayed for the key's lifetime;
  * the same key with another body is 409, and so is a second request while the first is still
@@ -41,26 +68,8 @@ export async function idempotent<T>(
       .send(result.body);
   };
   if (header === undefined) return answer(await run());
-  const key = Array.isArray(header) ? header[0]! : header;
-  if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX) {
-    throw badRequest(`Idempotency-Key must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`, [
-      {
-        path: '/headers/idempotency-key',
-        message: `must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`,
-      },
-    ]);
-  }
-  const redisKey = redisKeys(options.prefix).idempotency(
-    request.tenant,
-    `${request.routeOptions.url}:${key}`,
-  );
-  const fingerprint = createHash('sha256')
-    .update(request.method)
-    .update('\0')
-    .update(request.url)
-    .update('\0')
-    .update(JSON.stringify(request.body ?? null))
-    .digest('base64url');
+  const redisKey = idempotencyRedisKey(options.prefix, request)!;
+  const fingerprint = requestFingerprint(request);
   const pending: Stored = { fingerprint, state: 'pending' };
   // A request still running holds the key briefly: if its process dies, the key frees itself.
   const claimed = await options.redis.set(

@@ -1,6 +1,7 @@
 import {
   createWebhookDispatcher,
   createWebhookSecrets,
+  startOutboxDeliverer,
   type WebhookDispatcher,
   type WebhookSecrets,
 } from '@imagen-queue/shared';
@@ -30,7 +31,17 @@ export default fp(
       'webhookSecrets',
       createWebhookSecrets(fastify.redis, { prefix: config.redis.prefix }),
     );
-    fastify.addHook('onClose', async () => dispatcher.close());
+    // Events owed by transitions whose process died before enqueuing them (a cancel, a finish).
+    const outbox = startOutboxDeliverer({
+      connection: fastify.redis,
+      prefix: config.redis.prefix,
+      dispatcher,
+      onError: (error) => fastify.log.warn({ err: error }, 'outbox drain failed'),
+    });
+    fastify.addHook('onClose', async () => {
+      await outbox.stop();
+      await dispatcher.close();
+    });
   },
   { name: 'webhooks', dependencies: ['config', 'redis', 'queues'] },
 );

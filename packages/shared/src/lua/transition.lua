@@ -4,13 +4,14 @@
 -- which is what makes a duplicate finish (stalled job, cancel racing a finish) harmless.
 --
 -- KEYS: job, job events, batch, batch jobs, batch events (all in the tenant's slot; unused
--- placeholders when the job has no batch)
+-- placeholders when the job has no batch), the tenant's outbox
 -- ARGV: to, from (JSON array), fields (JSON object), retention seconds, attempts delta, now,
--- has batch ('1' | '0')
+-- has batch ('1' | '0'), now in ms (the outbox score)
 -- Returns { applied (1, 0 = wrong status, -1 = no such job), terminal count, batch completion }
 local jobKey, jobEvents, batchKey, batchJobs, batchEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local to, now = ARGV[1], ARGV[6]
 local retention = tonumber(ARGV[4])
+local now_ms = ARGV[8]
 
 local status = redis.call('HGET', jobKey, 'status')
 if not status then return {-1, 0, 0} end
@@ -29,6 +30,9 @@ local terminalCount = 0
 if terminal then
   terminalCount = redis.call('HINCRBY', jobKey, 'terminal_count', 1)
   redis.call('EXPIRE', jobKey, retention)
+  -- The outbox entry: its webhook events are owed from this very step on, whatever happens to
+  -- the process that made it (outbox.ts drains what the caller did not deliver itself).
+  redis.call('ZADD', KEYS[6], now_ms, redis.call('HGET', jobKey, 'id'))
 else
   redis.call('PERSIST', jobKey)
 end

@@ -70,8 +70,10 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   const jobOptions = {
     attempts: retryScheduleMs.length + 1,
     backoff: { type: 'webhook' },
-    removeOnComplete: { age: retentionSeconds },
-    removeOnFail: { age: retentionSeconds },
+    // The event record and its delivery log are what stays readable; BullMQ's finished entries
+    // are trimmed by count as well, so they never grow with the traffic of a whole retention.
+    removeOnComplete: { age: retentionSeconds, count: 10_000 },
+    removeOnFail: { age: retentionSeconds, count: 10_000 },
   };
 
   const enqueue = async (event: WebhookEvent, indexes: { jobId?: string; batchId?: string }) => {
@@ -132,6 +134,9 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     if (outcome.batchCompletion > 0 && job.batchId) {
       await batchCompleted(job.tenant, job.batchId, outcome.batchCompletion);
     }
+    // Delivered into the queue: the transition's outbox entry is settled (outbox.ts).
+    if (outcome.terminalCount > 0)
+      await (connection as Redis).zrem(keys.outbox(job.tenant), job.id);
   };
 
   return {

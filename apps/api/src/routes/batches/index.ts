@@ -3,20 +3,21 @@ import {
   Batch,
   type BatchRecord,
   conflict,
+  createBatchAccepting,
   createBudgetStore,
   Job,
   type JobRecord,
   newId,
   notFound,
   resolveControl,
+  startAcceptSweeper,
   toBatchView,
   toJobView,
 } from '@imagen-queue/shared';
 import Type from 'typebox';
 import { cancelJobs } from '../../lib/cancel.ts';
-import { enqueueAll } from '../../lib/enqueue.ts';
 import { checkBatchBudget } from '../../lib/estimate-cost.ts';
-import { idempotent } from '../../lib/idempotency.ts';
+import { idempotencyRedisKey, requestFingerprint } from '../../lib/idempotency.ts';
 import { indexBatch } from '../../lib/index-batch.ts';
 import { registerNdjsonParser } from '../../lib/ndjson.ts';
 import { checkReferenceImages } from '../../lib/reference-images.ts';
@@ -36,14 +37,20 @@ const SCAN_PER_PAGE = 5000;
 
 const batches: FastifyPluginAsyncTypebox = async (fastify) => {
   const { config } = fastify;
-  const idempotency = {
-    redis: fastify.redis,
-    prefix: config.redis.prefix,
-    ttlSeconds: config.idempotency.ttlSeconds,
-  };
   registerNdjsonParser(fastify, BATCH_MAX_JOBS);
   const budgets = createBudgetStore(fastify.redis, { prefix: config.redis.prefix });
   await fastify.register(results);
+  const accepting = createBatchAccepting({
+    connection: fastify.redis,
+    prefix: config.redis.prefix,
+    config,
+    queue: fastify.queues.generation,
+  });
+  // Batches whose accepting process died are finished by any API (and worker) within the bound.
+  const sweeper = startAcceptSweeper(accepting, (error) =>
+    fastify.log.warn({ err: error }, 'accepting sweep failed'),
+  );
+  fastify.addHook('onClose', () => sweeper.stop());
   const load = async (tenant: string, id: string): Promise<BatchRecord> => {
     const record = await fastify.batchStore.get(tenant, id);
     if (!record) throw notFound('batch');
@@ -68,65 +75,102 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
         response: { 202: Batch },
       },
     },
-    (request, reply) =>
-      idempotent(idempotency, request, reply, async () => {
-        const { jobs, defaults = {}, webhook_url, metadata = {} } = request.body;
-        const { start_before, start_within_s, cache } = request.body;
-        const control = resolveControl({ start_before, start_within_s, cache }, Date.now());
-        checkMetadata(metadata);
-        checkWebhookUrl(webhook_url, config.webhooks.allowPrivateNetworks);
-        // Every line is checked before anything is written or queued.
-        const params = jobs.map((job, i) => resolveParams({ ...defaults, ...job }, `/jobs/${i}`));
-        const references = {
-          tenant: request.tenant,
-          jobStore: fastify.jobStore,
-          allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
-        };
-        for (const [i, line] of params.entries()) {
-          if (line.image_urls) await checkReferenceImages(line, references, `/jobs/${i}`);
-        }
-        await checkBatchBudget(budgets, config, params, request.body.max_cost_usd);
-        const batchId = newId('bat');
-        const { batch, jobs: records } = await fastify.batchStore.create({
+    async (request, reply) => {
+      const { jobs, defaults = {}, webhook_url, metadata = {} } = request.body;
+      const idemKey = idempotencyRedisKey(config.redis.prefix, request);
+      const { start_before, start_within_s, cache } = request.body;
+      const control = resolveControl({ start_before, start_within_s, cache }, Date.now());
+      checkMetadata(metadata);
+      checkWebhookUrl(webhook_url, config.webhooks.allowPrivateNetworks);
+      // Every line is checked before anything is written or queued.
+      const params = jobs.map((job, i) => resolveParams({ ...defaults, ...job }, `/jobs/${i}`));
+      const references = {
+        tenant: request.tenant,
+        jobStore: fastify.jobStore,
+        allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+      };
+      for (const [i, line] of params.entries()) {
+        if (line.image_urls) await checkReferenceImages(line, references, `/jobs/${i}`);
+      }
+      await checkBatchBudget(budgets, config, params, request.body.max_cost_usd);
+      const fingerprint = idemKey ? requestFingerprint(request) : '';
+      const batchId = newId('bat');
+      const createdAt = new Date().toISOString();
+      const records: JobRecord[] = params.map((request_) => ({
+        id: newId('job'),
+        tenant: request.tenant,
+        batchId,
+        request: request_,
+        metadata: {},
+        webhookUrl: null,
+        priority: 0,
+        control,
+        status: 'queued',
+        attempts: 0,
+        createdAt,
+        startedAt: null,
+        finishedAt: null,
+        result: null,
+        error: null,
+      }));
+      const outcome = await accepting.accept({
+        batch: {
           id: batchId,
           tenant: request.tenant,
+          status: 'queued',
+          counts: {
+            total: records.length,
+            queued: records.length,
+            running: 0,
+            succeeded: 0,
+            failed: 0,
+            canceled: 0,
+          },
+          createdAt,
+          finishedAt: null,
           metadata,
           webhookUrl: webhook_url ?? null,
+          completions: 0,
           maxCostUsd: request.body.max_cost_usd ?? null,
-          jobs: params.map((request_) => ({
-            id: newId('job'),
-            tenant: request.tenant,
-            batchId,
-            request: request_,
-            metadata: {},
-            webhookUrl: null,
-            priority: 0,
-            control,
-          })),
-        });
+          stopReason: null,
+        },
+        jobs: records,
+        requestId: request.id,
+        ...(idemKey
+          ? {
+              idempotency: { key: idemKey, fingerprint, ttlSeconds: config.idempotency.ttlSeconds },
+            }
+          : {}),
+      });
+      if (outcome.kind === 'new') {
         await indexBatch(fastify.listIndex, request.tenant, batchId, records);
-        try {
-          await enqueueAll(fastify.queues.generation, config, records, request.id, fastify.tracing);
-        } catch (error) {
-          await fastify.batchStore
-            .remove(
-              request.tenant,
-              batchId,
-              records.map((r) => r.id),
-            )
-            .catch(() => {});
-          throw error;
-        }
+      }
+      let answer: { status?: number; headers?: Record<string, string>; body?: unknown } | null;
+      if (outcome.kind === 'new') {
+        answer = outcome.answer;
         request.log.info(
           { batchId, tenant: request.tenant, jobs: records.length },
           'batch accepted',
         );
-        return {
-          status: 202,
-          headers: { location: `/v1/batches/${batchId}` },
-          body: toBatchView(batch),
-        };
-      }),
+      } else {
+        const { stored } = outcome;
+        if (stored.fingerprint !== fingerprint) {
+          throw conflict('this Idempotency-Key was used with a different request body');
+        }
+        // Still accepting (its request died, or is still running): finish it here, so a retry
+        // gets the same batch at once instead of a 409.
+        answer =
+          stored.state === 'done'
+            ? stored
+            : await accepting.rollForward(request.tenant, stored.batchId);
+        if (!answer) throw conflict('this Idempotency-Key names a batch that no longer exists');
+        reply.header('idempotent-replayed', 'true');
+      }
+      return reply
+        .code(202)
+        .headers(answer.headers ?? {})
+        .send(answer.body as Batch);
+    },
   );
 
   fastify.get(

@@ -1,0 +1,23 @@
+import type { JobsOptions } from 'bullmq';
+import type { Config } from './config.ts';
+
+/**
+ * The BullMQ options of one generation job: its id is the job's own, so a re-add is a no-op;
+ * its priority is its fair-share position (see `FairShare`), never the client's number as is.
+ * Finished entries are trimmed by count as well as age: the job's own record (kept for
+ * JOB_RETENTION_DAYS) is what `GET /v1/jobs/{id}` reads, BullMQ's copy is only a dedup guard.
+ */
+export function generationJobOptions(
+  config: Config,
+  record: { id: string },
+  priority: number,
+): JobsOptions {
+  return {
+    jobId: record.id,
+    attempts: config.worker.attempts,
+    backoff: { type: 'custom' },
+    priority,
+    removeOnComplete: { age: 3600, count: 10_000 },
+    removeOnFail: { age: config.worker.retentionSeconds, count: 10_000 },
+  };
+}

@@ -1,0 +1,40 @@
+-- Records a whole batch in one atomic step, before any of its jobs is queued: the batch (marked
+-- `accepting`), every job record, the job list, the tenant's index of accepting batches and the
+-- Idempotency-Key, which from here on names this batch. Nothing is queued by this script: the
+-- caller queues the jobs (ids fixed here) and then finalizes; if it dies in between, whoever
+-- finds the batch in the accepting index rolls it forward (batch-accept.ts).
+--
+-- KEYS: idempotency key (a placeholder when none), batch, batch jobs, accepting index, job keys…
+-- ARGV: idempotency value, idempotency ttl s, batch fields (JSON), now ms, has key ('1'|'0'),
+--       job fields (JSON)… (one per job key, same order)
+-- Returns { 'new' } or { 'exists', stored idempotency value }
+if ARGV[5] == '1' then
+  local stored = redis.call('GET', KEYS[1])
+  if stored then return {'exists', stored} end
+end
+-- One HSET per hash, from a flat field/value list.
+local function write(key, fields)
+  local flat = {}
+  for field, value in pairs(fields) do
+    flat[#flat + 1] = field
+    flat[#flat + 1] = value
+  end
+  redis.call('HSET', key, unpack(flat))
+end
+local batch = cjson.decode(ARGV[3])
+batch.accepting = '1'
+write(KEYS[2], batch)
+local ids = {}
+for i = 5, #KEYS do
+  local fields = cjson.decode(ARGV[i + 1])
+  write(KEYS[i], fields)
+  ids[#ids + 1] = fields.id
+  if #ids == 1000 then
+    redis.call('RPUSH', KEYS[3], unpack(ids))
+    ids = {}
+  end
+end
+if #ids > 0 then redis.call('RPUSH', KEYS[3], unpack(ids)) end
+redis.call('ZADD', KEYS[4], ARGV[4], batch.id)
+if ARGV[5] == '1' then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
+return {'new'}
