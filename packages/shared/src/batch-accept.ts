@@ -11,6 +11,7 @@ import { type JobRecord, serializeJob } from './job-store.ts';
 import type { GenerateImagesPayload } from './jobs.ts';
 import { redisKeys } from './keys.ts';
 import type { RedisClient } from './redis.ts';
+import { noTracing, type Tracing } from './tracing/tracing.ts';
 import { toBatchView } from './views.ts';
 
 const ACCEPT_LUA = readFileSync(new URL('./lua/accept-batch.lua', import.meta.url), 'utf8');
@@ -39,6 +40,8 @@ export interface AcceptOptions {
   prefix: string;
   config: Config;
   queue: Queue<GenerateImagesPayload>;
+  /** Gives each queued job a trace of its own, linked to the submit span (off: no-op). */
+  tracing?: Tracing;
 }
 
 export interface NewAcceptance {
@@ -69,22 +72,35 @@ export function createBatchAccepting(options: AcceptOptions) {
   });
 
   /** Queues the given jobs of the batch in chunks; ids are the records', so a repeat is a no-op. */
-  const queueJobs = async (tenant: string, ids: string[], requestId: string) => {
+  const tracing = options.tracing ?? noTracing;
+  const queueJobs = async (tenant: string, batchId: string, ids: string[], requestId: string) => {
     if (ids.length === 0) return;
     const priorities = await fair.reserve(
       tenant,
       ids.map(() => 'normal'),
     );
-    for (let i = 0; i < ids.length; i += ACCEPT_CHUNK) {
-      const chunk = ids.slice(i, i + ACCEPT_CHUNK);
-      await options.queue.addBulk(
-        chunk.map((id, j) => ({
-          name: 'generate-images' as const,
-          data: { jobId: id, tenant, requestId },
-          opts: generationJobOptions(options.config, { id }, priorities[i + j]!),
-        })),
-      );
-      faultPoint('batch-after-chunk');
+    tracing.tagTrace(null, batchId);
+    const traces = tracing.startJobTraces(ids, batchId);
+    try {
+      for (let i = 0; i < ids.length; i += ACCEPT_CHUNK) {
+        const chunk = ids.slice(i, i + ACCEPT_CHUNK);
+        await options.queue.addBulk(
+          chunk.map((id, j) => {
+            const metadata = traces.metadata[i + j];
+            return {
+              name: 'generate-images' as const,
+              data: { jobId: id, tenant, requestId },
+              opts: {
+                ...generationJobOptions(options.config, { id }, priorities[i + j]!),
+                ...(metadata ? { telemetry: { metadata } } : {}),
+              },
+            };
+          }),
+        );
+        faultPoint('batch-after-chunk');
+      }
+    } finally {
+      traces.end();
     }
   };
 
@@ -131,7 +147,7 @@ export function createBatchAccepting(options: AcceptOptions) {
       // Only jobs nobody has started: a finished job's BullMQ entry may be trimmed already,
       // and adding it again would run it twice.
       const open = ids.filter((_, i) => statuses[i]?.[1] === 'queued');
-      await queueJobs(tenant, open, requestId ?? 'recovered');
+      await queueJobs(tenant, batchId, open, requestId ?? 'recovered');
     }
     return finish(tenant, batchId, idemKey || null);
   };
@@ -189,6 +205,7 @@ export function createBatchAccepting(options: AcceptOptions) {
       faultPoint('batch-after-record');
       await queueJobs(
         tenant,
+        batch.id,
         jobs.map((job) => job.id),
         input.requestId,
       );

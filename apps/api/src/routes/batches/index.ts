@@ -45,6 +45,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
     prefix: config.redis.prefix,
     config,
     queue: fastify.queues.generation,
+    tracing: fastify.tracing,
   });
   // Batches whose accepting process died are finished by any API (and worker) within the bound.
   const sweeper = startAcceptSweeper(accepting, (error) =>
