@@ -12,31 +12,37 @@ import { report } from '../support/stack.ts';
 import { testPrefix } from '../support/tracking.ts';
 
 const KEY = 'acme-accept-key-1';
-// 10,000 as the issue asks; FAULT_ACCEPT_JOBS shrinks it for a quick local run on a busy machine.
-const JOBS = Number(process.env.FAULT_ACCEPT_JOBS ?? 10_000);
+// The case the issue names (some chunks queued, no answer sent) at its full 10,000 jobs; the
+// three other points at 2,000 (two chunks), which keeps the suite's time within its budget:
+// each job is run to the end to count the provider calls. FAULT_ACCEPT_JOBS sets every size.
+const SIZE = process.env.FAULT_ACCEPT_JOBS ? Number(process.env.FAULT_ACCEPT_JOBS) : undefined;
+const FULL = SIZE ?? 10_000;
+const SMALL = SIZE ?? 2_000;
 // "Some chunks queued": after the 3rd of 10 chunks (after the 1st when the batch is shrunk).
-const SOME_CHUNKS = JOBS > 3_000 ? 3 : 1;
+const SOME_CHUNKS = FULL > 3_000 ? 3 : 1;
 
 // Where the API SIGKILLs itself (packages/shared/src/fault-point.ts; inert unless set).
 const POINTS = [
   // Some chunks queued, no answer sent: the case of the issue.
-  `batch-after-chunk:${SOME_CHUNKS}`,
+  { point: `batch-after-chunk:${SOME_CHUNKS}`, jobs: FULL },
   // Recorded as accepting, nothing queued yet.
-  'batch-after-record',
+  { point: 'batch-after-record', jobs: SMALL },
   // Every chunk queued, not finalized.
-  'batch-before-finish',
+  { point: 'batch-before-finish', jobs: SMALL },
   // Finalized, the answer not sent.
-  'batch-after-finish',
+  { point: 'batch-after-finish', jobs: SMALL },
 ];
 
-const ndjson = Array.from({ length: JOBS }, (_, i) =>
-  JSON.stringify({ prompt: `accept crash test ${i}`, seed: i }),
-).join('\n');
+const ndjsonOf = (jobs: number) =>
+  Array.from({ length: jobs }, (_, i) =>
+    JSON.stringify({ prompt: `accept crash test ${i}`, seed: i }),
+  ).join('\n');
 
 describe('fault: the API SIGKILLed while accepting a 10,000-job NDJSON batch', () => {
-  for (const point of POINTS) {
-    it(`at ${point}: a retry with the same Idempotency-Key gets one batch, each job run once`, async () => {
+  for (const { point, jobs: JOBS } of POINTS) {
+    it(`at ${point} (${JOBS} jobs): a retry with the same Idempotency-Key gets one batch, each job run once`, async () => {
       const prefix = testPrefix();
+      const ndjson = ndjsonOf(JOBS);
       const emulator = await startEmulator({ EMULATOR_LATENCY_MS: '1-5' });
       const env: Record<string, string> = {
         ...serviceEnv(prefix),
