@@ -23,14 +23,15 @@ describe('fault: provider storm (429s without Retry-After, 30% 5xx, 5% hangs)', 
         RETRY_BASE_MS: '100',
         RETRY_MAX_MS: '1000',
         // Start well above the emulator's limit so the storm of 429s happens. The emulator's
-        // window is a rolling minute and its 5xx count against it, as a provider's do: 16 jobs
-        // need more than 20 calls, so the last few wait for the window to roll (~1 minute).
+        // window is a rolling minute and its 5xx count against it, as a provider's do: 22 jobs
+        // need at least 22 calls, more than the 20 a minute allows whatever the 5xx draw, so
+        // the storm of 429s is certain and the last few wait for the window to roll.
         PROVIDER_INITIAL_RATE_PER_MIN: '1200',
       },
     });
     try {
       const batchId = await stack.submitBatch(
-        Array.from({ length: 16 }, (_, i) => ({ prompt: `storm test ${i}`, seed: i })),
+        Array.from({ length: 22 }, (_, i) => ({ prompt: `storm test ${i}`, seed: i })),
       );
       const batch = await stack.waitForBatch(batchId, 240_000);
       const jobs: Job[] = await stack.batchJobs(batchId);
@@ -43,7 +44,7 @@ describe('fault: provider storm (429s without Retry-After, 30% 5xx, 5% hangs)', 
         share_429: (stats.rate_limited! / stats.requests!).toFixed(3),
         attempts_counted: attempts,
       });
-      expect(batch.counts).toMatchObject({ total: 16, succeeded: 16, failed: 0 });
+      expect(batch.counts).toMatchObject({ total: 22, succeeded: 22, failed: 0 });
       expect(stats.rate_limited).toBeGreaterThan(0);
       // Every provider call but the 429s is an attempt on some job: 429s used none.
       expect(attempts).toBe(stats.requests! - stats.rate_limited!);
