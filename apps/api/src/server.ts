@@ -1,4 +1,10 @@
-import { ConfigError, createLogger, loadConfig, loadTracing } from '@imagen-queue/shared';
+import {
+  armFaultPoint,
+  ConfigError,
+  createLogger,
+  loadConfig,
+  loadTracing,
+} from '@imagen-queue/shared';
 import { buildApp } from './app.ts';
 
 let config: ReturnType<typeof loadConfig>;
@@ -10,6 +16,7 @@ try {
   process.exit(1);
 }
 
+armFaultPoint(config.faultPoint);
 const tracing = await loadTracing(config.tracing, 'imagen-queue-api');
 const logger = createLogger({
   level: config.log.level,

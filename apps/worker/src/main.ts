@@ -1,5 +1,6 @@
 import { createImagenClient } from '@imagen-queue/imagen';
 import {
+  armFaultPoint,
   bullPrefix,
   ConfigError,
   createBatchAccepting,
@@ -41,6 +42,7 @@ try {
   process.stderr.write(`${error.message}\n`);
   process.exit(1);
 }
+armFaultPoint(config.faultPoint);
 
 const logger = createLogger({
   level: config.log.level,

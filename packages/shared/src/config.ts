@@ -10,6 +10,8 @@ import { parseTracing, type TracingConfig, TracingEnv } from './tracing/config.t
  */
 export const EnvSchema = Type.Object({
   NODE_ENV: Type.Optional(Type.String()),
+  /** Test-only: where a fault test makes the process SIGKILL itself (see fault-point.ts). */
+  IMAGEN_QUEUE_FAULT_POINT: Type.Optional(Type.String({ pattern: '^[a-z-]+(:[0-9]+)?$' })),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     default: 'info',
   }),
@@ -62,6 +64,8 @@ export type Env = Type.Static<typeof EnvSchema>;
 export interface Config {
   env: string;
   log: { level: Env['LOG_LEVEL'] };
+  /** Test-only: the fault point armed in this process, or null (production). */
+  faultPoint: string | null;
   http: {
     port: number;
     host: string;
@@ -211,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: parsed.NODE_ENV ?? 'production',
     log: { level: parsed.LOG_LEVEL },
+    faultPoint: parsed.IMAGEN_QUEUE_FAULT_POINT ?? null,
     http: { port: parsed.PORT, host: parsed.HOST, rateLimitPerMin: parsed.API_RATE_LIMIT_PER_MIN },
     redis: { url: redisUrl, clusterNodes, prefix: parsed.QUEUE_PREFIX },
     s3: {
