@@ -80,6 +80,8 @@ describe('fault: the API SIGKILLed while accepting a 10,000-job NDJSON batch', (
 
         const api = await startApi(env);
         processes.push(api);
+        // "listening" comes before the Redis connection: until /readyz says so, a 503 is right.
+        await waitUntil(async () => (await fetch(`${api.url}/readyz`)).ok, 30_000, 'readiness');
         const retry = await submit(api.url);
         expect(retry.status).toBe(202);
         expect(retry.headers.get('idempotent-replayed')).toBe('true');
