@@ -144,7 +144,15 @@ export async function startApi(
     HOST: '127.0.0.1',
   });
   await api.waitForOutput(/api listening/);
-  return Object.assign(api, { url: `http://127.0.0.1:${port}` });
+  const url = `http://127.0.0.1:${port}`;
+  // The API listens before its Redis connection is up, and answers 503 until it is: a client
+  // (and so every test) starts once /readyz says 200, as a load balancer would.
+  await waitUntil(
+    async () => (await fetch(`${url}/readyz`)).status === 200,
+    30_000,
+    `${url}/readyz`,
+  );
+  return Object.assign(api, { url });
 }
 
 export async function startWorker(
