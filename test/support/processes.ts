@@ -145,13 +145,24 @@ export async function startApi(
   });
   await api.waitForOutput(/api listening/);
   const url = `http://127.0.0.1:${port}`;
-  // The API listens before its Redis connection is up, and answers 503 until it is: a client
-  // (and so every test) starts once /readyz says 200, as a load balancer would.
-  await waitUntil(
-    async () => (await fetch(`${url}/readyz`)).status === 200,
-    30_000,
-    `${url}/readyz`,
-  );
+  // The API listens before its Redis connection is up, and answers 503 until it is: every test
+  // starts once /readyz says Redis is ok. (Not the whole 200: the bucket it also checks is made by
+  // the first worker, and some tests run an API alone.)
+  try {
+    await waitUntil(
+      async () => {
+        const ready = (await (await fetch(`${url}/readyz`)).json()) as {
+          checks?: { redis?: string };
+        };
+        return ready.checks?.redis === 'ok';
+      },
+      30_000,
+      `${url}/readyz to report Redis ok`,
+    );
+  } catch (error) {
+    await api.stop('SIGKILL');
+    throw error;
+  }
   return Object.assign(api, { url });
 }
 
