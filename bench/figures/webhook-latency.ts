@@ -1,16 +1,38 @@
 import { startReceiver as startWebhookReceiver } from '@imagen-queue/dev-stack';
-import { jobParams, stackEnv, startBenchApi } from '../lib/api.ts';
+import { type ApiClient, jobParams, stackEnv, startBenchApi } from '../lib/api.ts';
 import { type Figure, NotMeasured } from '../lib/figure.ts';
 import { startEmulator, startWorker } from '../lib/processes.ts';
 import { startProviderProxy } from '../lib/provider-proxy.ts';
 import { percentile, round, waitUntil } from '../lib/stats.ts';
-import { submitJobs } from '../lib/submit-jobs.ts';
 
 const PREFIX = 'bench-webhook';
+/**
+ * Jobs are submitted one by one at this steady rate, below what one worker finishes: the figure
+ * is the path of one event (upload, record, outbox, delivery), not how long a burst of 300 jobs
+ * taken at once by the adaptive concurrency queues for two cores. 10/s is about the pace the
+ * 47 ms measurement of 2026-11 ran at (4 calls in flight of 200–400 ms).
+ */
+const JOBS_PER_SECOND = 10;
+
+async function submitPaced(
+  client: ApiClient,
+  jobs: Record<string, unknown>[],
+  extra: Record<string, unknown>,
+): Promise<void> {
+  const started = Date.now();
+  const answers = jobs.map(async (job, i) => {
+    const due = started + (i * 1000) / JOBS_PER_SECOND;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
+    const { status, body } = await client.post('/v1/jobs', { ...job, ...extra });
+    if (status !== 202)
+      throw new NotMeasured(`POST /v1/jobs answered ${status}: ${JSON.stringify(body)}`);
+  });
+  await Promise.all(answers);
+}
 
 export const webhookLatency: Figure = {
   key: 'webhook_latency',
-  what: 'provider answer → first webhook attempt received',
+  what: `provider answer → first webhook attempt received, jobs submitted at ${JOBS_PER_SECOND}/s`,
   goal: 'p95 ≤ 50 ms',
   async run({ services, settings, log }) {
     const { jobs } = settings.webhook;
@@ -25,7 +47,7 @@ export const webhookLatency: Figure = {
     const worker = await startWorker(env);
     try {
       const params = Array.from({ length: jobs }, (_, i) => jobParams(i));
-      await submitJobs(api.client, params, { webhook_url: receiver.url });
+      await submitPaced(api.client, params, { webhook_url: receiver.url });
       const succeeded = () => receiver.received.filter((w) => w.json.type === 'job.succeeded');
       await waitUntil(async () => proxy.answeredAt.size >= jobs, 120_000, 'every provider answer');
       try {
