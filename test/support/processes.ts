@@ -1,6 +1,7 @@
 // The dev-stack's process harness, bound to what the integration tests want: NODE_ENV=test,
 // LOG_LEVEL=info, every child tracked by the leak check, the services from vitest's `inject`.
 
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { RunningProcess, RunOptions } from '@imagen-queue/dev-stack';
 import * as devStack from '@imagen-queue/dev-stack';
 import { inject } from 'vitest';
@@ -35,7 +36,34 @@ export function serviceEnv(
   return devStack.serviceEnv(inject('services'), prefix, `b-${prefix}`, extra);
 }
 
-export const startApi = (env: Record<string, string>) => devStack.startApi(env, testRun);
+/**
+ * The API, once `/readyz` says 200. That needs its bucket, which a deployment provisions and a
+ * worker creates at start, so it is made here first for a test that runs the API alone.
+ */
+export async function startApi(env: Record<string, string>) {
+  if (env.S3_ENDPOINT && env.S3_BUCKET) await ensureBucket(env);
+  return devStack.startApi(env, testRun);
+}
+
+async function ensureBucket(env: Record<string, string>): Promise<void> {
+  const s3 = new S3Client({
+    endpoint: env.S3_ENDPOINT,
+    region: env.S3_REGION ?? 'us-east-1',
+    forcePathStyle: true,
+    credentials: {
+      accessKeyId: env.S3_ACCESS_KEY_ID ?? '',
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY ?? '',
+    },
+  });
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: env.S3_BUCKET }));
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
+  } finally {
+    s3.destroy();
+  }
+}
 
 export const startWorker = (env: Record<string, string>, name = 'worker') =>
   devStack.startWorker(env, name, testRun);
