@@ -104,7 +104,7 @@ export function createApiClient(baseUrl: string, apiKey: string): ApiClient {
       body('POST /v1/jobs/{id}/cancel', api.POST('/v1/jobs/{id}/cancel', id(jobId))),
     cancelBatch: (batchId) =>
       body('POST /v1/batches/{id}/cancel', api.POST('/v1/batches/{id}/cancel', id(batchId))),
-    saveResults: (batchId, path) => saveResults(baseUrl, apiKey, batchId, path),
+    saveResults: (batchId, path) => saveResults(api, batchId, path),
     listModels: async () => (await body('GET /v1/models', api.GET('/v1/models'))).data,
   };
   return client;

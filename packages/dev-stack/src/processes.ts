@@ -129,7 +129,9 @@ export function runProcess(
     },
   };
   running.add(proc);
-  void exitedAt.then(() => running.delete(proc));
+  const forget = () => running.delete(proc);
+  // `once` rejects on an 'error' event (a spawn that failed): forgotten either way.
+  exitedAt.then(forget, forget);
   options.onSpawn?.(proc);
   return proc;
 }
