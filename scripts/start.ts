@@ -1,17 +1,24 @@
 // `pnpm start`: the whole system on this machine. Uses REDIS_URL / S3_* / IMAGEN_API_KEY when
 // given; otherwise starts a local Redis (AOF on), an S3-compatible server and the Imagen
 // emulator itself. Ctrl-C stops everything, the users of a service before the service.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { freePort, startRedisServer, startS3Server } from '@imagen-queue/local-services';
-import { ConfigError, createReleasers, loadConfig } from '@imagen-queue/shared';
+import { join } from 'node:path';
+import {
+  createStack,
+  freePort,
+  provideServices,
+  ROOT,
+  type RunOptions,
+  runProcess,
+  s3FromEnv,
+  waitForReady,
+} from '@imagen-queue/dev-stack';
+import { ConfigError, loadConfig } from '@imagen-queue/shared';
 
-const root = resolve(import.meta.dirname, '..');
-const dataDir = join(root, '.data');
+const dataDir = join(ROOT, '.data');
 mkdirSync(dataDir, { recursive: true });
-const releasers = createReleasers();
+const stack = createStack();
 const env: Record<string, string> = { ...(process.env as Record<string, string>) };
 const log = (line: string) => console.log(`[start] ${line}`);
 
@@ -24,33 +31,19 @@ function devSecret(name: string, length = 24): string {
   return secret;
 }
 
-function spawnNode(name: string, script: string, childEnv: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [join(root, script)], {
-    cwd: root,
-    env: childEnv,
-    stdio: 'inherit',
-    detached: true,
-  });
-  child.on('exit', (code, signal) => {
+// Our processes write to this terminal (pretty logs when it is one), each in its own process
+// group so that Ctrl-C reaches only this script, which stops them in order.
+const ours: RunOptions = { baseEnv: {}, stdio: 'inherit', detached: true, stopTimeoutMs: 40_000 };
+
+function spawnNode(name: string, script: string, childEnv: Record<string, string>): void {
+  const child = runProcess(name, script, childEnv, [], ours);
+  void child.exited().then(({ code, signal }) => {
     if (!stopping) {
       log(`${name} exited unexpectedly (${signal ?? code}); stopping everything`);
       void stop(1);
     }
   });
-  releasers.add(name, () => stopChild(child));
-  return child;
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      done();
-    });
-    child.kill('SIGTERM');
-  });
+  stack.add(name, () => child.stop());
 }
 
 let stopping = false;
@@ -58,7 +51,7 @@ async function stop(code: number) {
   if (stopping) return;
   stopping = true;
   log('stopping…');
-  await releasers.releaseAll((name, error) => log(`stopping ${name} failed: ${String(error)}`));
+  await stack.stopAll((name, error) => log(`stopping ${name} failed: ${String(error)}`));
   log('stopped');
   process.exit(code);
 }
@@ -66,28 +59,29 @@ process.once('SIGINT', () => void stop(0));
 process.once('SIGTERM', () => void stop(0));
 
 try {
+  const bucket = env.S3_BUCKET || 'imagen-queue';
+  const { services, stop: stopServices } = await provideServices({
+    redisUrl: env.REDIS_URL || (env.REDIS_CLUSTER_NODES ? false : undefined),
+    s3: s3FromEnv(env),
+    dataDir,
+    appendOnly: true,
+    detached: true,
+    buckets: [bucket],
+  });
+  stack.add('services', stopServices);
   if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) {
-    const redis = await startRedisServer({
-      dir: join(dataDir, 'redis'),
-      appendOnly: true,
-      detached: true,
-    });
-    releasers.add('redis', () => redis.stop());
-    env.REDIS_URL = redis.url;
-    log(`redis-server on ${redis.url} (data in .data/redis)`);
+    env.REDIS_URL = services.redisUrl;
+    log(`redis-server on ${services.redisUrl} (data in .data/redis)`);
   }
   if (!env.S3_ENDPOINT) {
-    const bucket = env.S3_BUCKET || 'imagen-queue';
-    const s3 = await startS3Server({ dir: join(dataDir, 's3'), buckets: [bucket] });
-    releasers.add('s3', () => s3.stop());
     Object.assign(env, {
-      S3_ENDPOINT: s3.endpoint,
+      S3_ENDPOINT: services.s3.endpoint,
       S3_BUCKET: bucket,
-      S3_ACCESS_KEY_ID: s3.accessKeyId,
-      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      S3_ACCESS_KEY_ID: services.s3.accessKeyId,
+      S3_SECRET_ACCESS_KEY: services.s3.secretAccessKey,
       S3_FORCE_PATH_STYLE: 'true',
     });
-    log(`S3-compatible server on ${s3.endpoint} (objects in .data/s3)`);
+    log(`S3-compatible server on ${services.s3.endpoint} (objects in .data/s3)`);
   }
   if (!env.IMAGEN_API_KEY) {
     const port = await freePort();
@@ -113,7 +107,7 @@ try {
   spawnNode('worker', 'apps/worker/src/main.ts', env);
 
   const url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}`;
-  await waitForHealth(url);
+  await waitForReady(url);
   const [{ tenant, key }] = config.auth.apiKeys as [{ tenant: string; key: string }];
   const shownKey = generatedKey ? key : '<your API key>';
   const keyLine = generatedKey
@@ -140,17 +134,4 @@ try {
 function fingerprint(tenant: string, key: string): string {
   const head = /^[a-z]+_/i.exec(key)?.[0] ?? '';
   return `${tenant}: ${head}…${key.slice(-4)}`;
-}
-
-async function waitForHealth(url: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((done) => setTimeout(done, 200));
-  }
-  throw new Error(`the API did not answer on ${url}/healthz within 30 s`);
 }

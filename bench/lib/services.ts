@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort, startRedisServer } from '@imagen-queue/local-services';
+import { provideServices, serviceEnv } from '@imagen-queue/dev-stack';
 import { Redis } from 'ioredis';
-import { runProcess } from './processes.ts';
+import { benchRun } from './processes.ts';
 
 export const BUCKET = 'bench';
 
@@ -22,37 +19,16 @@ export interface Services {
  * CPU is not the bench's) on free ports, shared by every figure and its baseline.
  */
 export async function startServices(): Promise<Services> {
-  const dir = mkdtempSync(join(tmpdir(), 'imagen-bench-'));
-  const redisServer = await startRedisServer();
-  const s3Port = await freePort();
-  const s3 = runProcess('s3', 'packages/local-services/src/s3-main.ts', {}, [
-    String(s3Port),
-    join(dir, 's3'),
-    BUCKET,
-  ]);
-  await s3.waitForOutput(/s3 listening/);
-  const s3Endpoint = `http://127.0.0.1:${s3Port}`;
-  const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 3 });
+  const { services, stop } = await provideServices({ buckets: [BUCKET], s3Process: benchRun });
+  const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 3 });
   return {
-    redisUrl: redisServer.url,
-    s3Endpoint,
+    redisUrl: services.redisUrl,
+    s3Endpoint: services.s3.endpoint,
     redis,
-    env: (prefix, extra = {}) => ({
-      REDIS_URL: redisServer.url,
-      QUEUE_PREFIX: prefix,
-      S3_ENDPOINT: s3Endpoint,
-      S3_REGION: 'us-east-1',
-      S3_BUCKET: BUCKET,
-      S3_ACCESS_KEY_ID: 'S3RVER',
-      S3_SECRET_ACCESS_KEY: 'S3RVER',
-      S3_FORCE_PATH_STYLE: 'true',
-      ...extra,
-    }),
+    env: (prefix, extra = {}) => serviceEnv(services, prefix, BUCKET, extra),
     async stop() {
       redis.disconnect();
-      await s3.stop();
-      await redisServer.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await stop();
     },
   };
 }

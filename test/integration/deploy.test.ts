@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@imagen-queue/local-services';
+import { freePort } from '@imagen-queue/dev-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ROOT,
@@ -53,7 +53,7 @@ describe('pnpm deploy of the API and of the worker', () => {
     expect(existsSync(join(out, 'worker/src/main.ts'))).toBe(true);
     // Dev-only packages (the root's test tooling) are not there to lean on.
     expect(existsSync(join(out, 'api/node_modules/vitest'))).toBe(false);
-    expect(existsSync(join(out, 'worker/node_modules/@imagen-queue/local-services'))).toBe(false);
+    expect(existsSync(join(out, 'worker/node_modules/@imagen-queue/dev-stack'))).toBe(false);
   });
 
   it('the deployed API answers /readyz against the test services, and the worker runs a job', async () => {

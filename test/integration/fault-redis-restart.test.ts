@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRedisServer } from '@imagen-queue/local-services';
+import { startRedisServer } from '@imagen-queue/dev-stack';
 import { describe, expect, it } from 'vitest';
 import { waitUntil } from '../support/processes.ts';
 import { report, startStack } from '../support/stack.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '@imagen-queue/local-services';
+import { freePort } from '@imagen-queue/dev-stack';
 import { createRedis } from '@imagen-queue/shared';
 import { describe, expect, it } from 'vitest';
 import { startS3Process, waitUntil } from '../support/processes.ts';

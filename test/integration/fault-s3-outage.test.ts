@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@imagen-queue/local-services';
+import { freePort } from '@imagen-queue/dev-stack';
 import { describe, expect, it } from 'vitest';
 import { startS3Process, waitUntil } from '../support/processes.ts';
 import { countObjects, report, startStack } from '../support/stack.ts';

@@ -1,4 +1,4 @@
-import { freePort } from '@imagen-queue/local-services';
+import { freePort } from '@imagen-queue/dev-stack';
 import type { Job } from '@imagen-queue/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../support/processes.ts';

@@ -1,4 +1,4 @@
-import { type RedisServer, startRedisServer } from '@imagen-queue/local-services';
+import { type RedisServer, startRedisServer } from '@imagen-queue/dev-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, AUTH, build, routeList } from '../support/build-app.ts';
 import { waitUntil } from '../support/processes.ts';

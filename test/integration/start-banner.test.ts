@@ -1,4 +1,4 @@
-import { freePort } from '@imagen-queue/local-services';
+import { freePort } from '@imagen-queue/dev-stack';
 import { describe, expect, it } from 'vitest';
 import { runProcess } from '../support/processes.ts';
 import { testPrefix } from '../support/tracking.ts';

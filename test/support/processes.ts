@@ -1,35 +1,21 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { resolve } from 'node:path';
-import { freePort } from '@imagen-queue/local-services';
+// The dev-stack's process harness, bound to what the integration tests want: NODE_ENV=test,
+// LOG_LEVEL=info, every child tracked by the leak check, the services from vitest's `inject`.
+
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import type { RunningProcess, RunOptions } from '@imagen-queue/dev-stack';
+import * as devStack from '@imagen-queue/dev-stack';
 import { inject } from 'vitest';
 import { started } from './tracking.ts';
 
-export const ROOT = resolve(import.meta.dirname, '../..');
+export { ROOT, type RunningProcess, waitUntil } from '@imagen-queue/dev-stack';
 
-export interface RunningProcess {
-  name: string;
-  child: ChildProcess;
-  /** Everything it printed so far (stdout and stderr). */
-  output(): string;
-  /** Resolves when a line matching `pattern` has been printed. */
-  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
-  /** Waits for the process to exit by itself. */
-  exited(): Promise<{ code: number | null; signal: string | null }>;
-  /** Sends `signal` and waits for the exit; SIGKILL after `timeoutMs`. */
-  stop(
-    signal?: NodeJS.Signals,
-    timeoutMs?: number,
-  ): Promise<{ code: number | null; signal: string | null }>;
-}
-
-/** Where and how a process runs when not from the repository's root. */
-export interface RunOptions {
-  /** The working directory, and what `script` is relative to. @defaultValue the repository root */
-  cwd?: string;
-  /** Node's own flags, before the script (`--import …`). */
-  nodeArgs?: string[];
-}
+const testRun: RunOptions = {
+  baseEnv: { NODE_ENV: 'test', LOG_LEVEL: 'info' },
+  keepOutput: 1_000_000,
+  waitTimeoutMs: 20_000,
+  stopTimeoutMs: 15_000,
+  onSpawn: ({ name, child }) => started.children.add({ name, child }),
+};
 
 /** Runs one of our entry points (`apps/api/src/server.ts`…) as a real Node process. */
 export function runProcess(
@@ -37,82 +23,9 @@ export function runProcess(
   script: string,
   env: Record<string, string>,
   args: string[] = [],
-  options: RunOptions = {},
+  options: Pick<RunOptions, 'cwd' | 'nodeArgs'> = {},
 ): RunningProcess {
-  const cwd = options.cwd ?? ROOT;
-  const nodeArgs = options.nodeArgs ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, resolve(cwd, script), ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.children.add({ name, child });
-  let output = '';
-  const listeners = new Set<() => void>();
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString();
-    if (output.length > 2_000_000) output = output.slice(-1_000_000);
-    for (const listener of listeners) listener();
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
-
-  return {
-    name,
-    child,
-    output: () => output,
-    waitForOutput(pattern, timeoutMs = 20_000) {
-      return new Promise<void>((resolvePromise, reject) => {
-        const check = () => {
-          if (pattern.test(output)) {
-            cleanup();
-            resolvePromise();
-          } else if (child.exitCode !== null) {
-            cleanup();
-            reject(
-              new Error(
-                `${name} exited (${child.exitCode}) before printing ${pattern}:\n${output.slice(-3000)}`,
-              ),
-            );
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(
-            new Error(
-              `${name} did not print ${pattern} within ${timeoutMs} ms:\n${output.slice(-3000)}`,
-            ),
-          );
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          child.off('exit', check);
-        };
-        listeners.add(check);
-        child.on('exit', check);
-        check();
-      });
-    },
-    async exited() {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        return { code: child.exitCode, signal: child.signalCode };
-      }
-      const [code, signal] = await exited;
-      return { code, signal };
-    },
-    async stop(signal = 'SIGTERM', timeoutMs = 15_000) {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      const [code, sig] =
-        child.exitCode !== null || child.signalCode !== null
-          ? [child.exitCode, child.signalCode]
-          : await exited;
-      clearTimeout(timer);
-      return { code, signal: sig };
-    },
-  };
+  return devStack.runProcess(name, script, env, args, { ...testRun, ...options });
 }
 
 /** The environment every spawned process shares: the test services, one prefix, one bucket. */
@@ -120,97 +33,44 @@ export function serviceEnv(
   prefix: string,
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  const { redisUrl, s3 } = inject('services');
-  return {
-    REDIS_URL: redisUrl,
-    QUEUE_PREFIX: prefix,
-    S3_ENDPOINT: s3.endpoint,
-    S3_REGION: s3.region,
-    S3_BUCKET: `b-${prefix}`,
-    S3_ACCESS_KEY_ID: s3.accessKeyId,
-    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    S3_FORCE_PATH_STYLE: 'true',
-    ...extra,
-  };
+  return devStack.serviceEnv(inject('services'), prefix, `b-${prefix}`, extra);
 }
 
-export async function startApi(
-  env: Record<string, string>,
-): Promise<RunningProcess & { url: string }> {
-  const port = await freePort();
-  const api = runProcess('api', 'apps/api/src/server.ts', {
-    ...env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
+/**
+ * The API, once `/readyz` says 200. That needs its bucket, which a deployment provisions and a
+ * worker creates at start, so it is made here first for a test that runs the API alone.
+ */
+export async function startApi(env: Record<string, string>) {
+  if (env.S3_ENDPOINT && env.S3_BUCKET) await ensureBucket(env);
+  return devStack.startApi(env, testRun);
+}
+
+async function ensureBucket(env: Record<string, string>): Promise<void> {
+  const s3 = new S3Client({
+    endpoint: env.S3_ENDPOINT,
+    region: env.S3_REGION ?? 'us-east-1',
+    forcePathStyle: true,
+    credentials: {
+      accessKeyId: env.S3_ACCESS_KEY_ID ?? '',
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY ?? '',
+    },
   });
-  await api.waitForOutput(/api listening/);
-  const url = `http://127.0.0.1:${port}`;
-  // The API listens before its Redis connection is up, and answers 503 until it is: every test
-  // starts once /readyz says Redis is ok. (Not the whole 200: the bucket it also checks is made by
-  // the first worker, and some tests run an API alone.)
   try {
-    await waitUntil(
-      async () => {
-        const ready = (await (await fetch(`${url}/readyz`)).json()) as {
-          checks?: { redis?: string };
-        };
-        return ready.checks?.redis === 'ok';
-      },
-      30_000,
-      `${url}/readyz to report Redis ok`,
-    );
+    await s3.send(new CreateBucketCommand({ Bucket: env.S3_BUCKET }));
   } catch (error) {
-    await api.stop('SIGKILL');
-    throw error;
+    const name = (error as Error).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
+  } finally {
+    s3.destroy();
   }
-  return Object.assign(api, { url });
 }
 
-export async function startWorker(
-  env: Record<string, string>,
-  name = 'worker',
-): Promise<RunningProcess> {
-  const worker = runProcess(name, 'apps/worker/src/main.ts', env);
-  await worker.waitForOutput(/worker started/);
-  return worker;
-}
+export const startWorker = (env: Record<string, string>, name = 'worker') =>
+  devStack.startWorker(env, name, testRun);
 
-export async function startEmulator(
-  env: Record<string, string> = {},
-): Promise<RunningProcess & { url: string }> {
-  const port = await freePort();
-  const emulator = runProcess('emulator', 'packages/imagen/src/emulator/main.ts', {
-    ...env,
-    EMULATOR_PORT: String(port),
-  });
-  await emulator.waitForOutput(/listening|started/i);
-  return Object.assign(emulator, { url: `http://127.0.0.1:${port}` });
-}
+export const startEmulator = (env: Record<string, string> = {}) =>
+  devStack.startEmulator(env, testRun);
 
 /** An S3-compatible server in a process of its own, which a test may kill and restart. */
-export async function startS3Process(
-  port: number,
-  dir: string,
-  bucket: string,
-): Promise<RunningProcess> {
-  const s3 = runProcess('s3', 'packages/local-services/src/s3-main.ts', {}, [
-    String(port),
-    dir,
-    bucket,
-  ]);
-  await s3.waitForOutput(/s3 listening/);
-  return s3;
-}
-
-/** Polls `probe` until it returns true. */
-export async function waitUntil(
-  probe: () => Promise<boolean>,
-  timeoutMs = 60_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+export const startS3Process = (port: number, dir: string, bucket: string) =>
+  devStack.startS3Process(port, dir, bucket, testRun);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type RedisServer, startRedisServer } from '@imagen-queue/local-services';
+import { type RedisServer, startRedisServer } from '@imagen-queue/dev-stack';
 import { Redis } from 'ioredis';
 import { started } from './tracking.ts';
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient } from './api-client.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, CliError } from './errors.ts';
 import { run } from './run.ts';
 
 let server: Server;
@@ -40,6 +40,10 @@ beforeAll(async () => {
       return response.end(
         JSON.stringify({ status: 400, detail: `${error.path} ${error.message}`, errors: [error] }),
       );
+    }
+    if (request.url === '/v1/models') {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      return response.end('<html>Sign in to the proxy</html>');
     }
     if (request.url?.startsWith('/v1/jobs/')) {
       response.writeHead(502, { 'content-type': 'text/html' });
@@ -91,6 +95,25 @@ describe('createApiClient', () => {
       .getJob('job_1')
       .catch((caught: unknown) => caught);
     expect((error as ApiError).message).toBe('<html>Bad gateway</html> (HTTP 502)');
+  });
+
+  it('says so when a 200 answer is not JSON', async () => {
+    const error = await createApiClient(base, 'k')
+      .listModels()
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).message).toBe(
+      'the API answered GET /v1/models with something that is not JSON',
+    );
+  });
+
+  it('sends the page query it is given', async () => {
+    await createApiClient(base, 'k').listBatchJobs('bat_1', {
+      status: 'failed',
+      cursor: 'c1',
+      limit: 5,
+    });
+    expect(seen.at(-1)?.url).toBe('/v1/batches/bat_1/jobs?status=failed&cursor=c1&limit=5');
   });
 });
 

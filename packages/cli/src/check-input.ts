@@ -1,6 +1,6 @@
-import type { GenerationInput, ModelView } from '@imagen-queue/shared';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import type { GenerationInput, Model } from './api-types.ts';
 import { CliError, EXIT } from './errors.ts';
 
 const DEFAULT_MODEL = 'imagen-3.0-generate-002';
@@ -9,7 +9,7 @@ const DEFAULT_MODEL = 'imagen-3.0-generate-002';
  * Every line checked against the JSON Schema the API publishes for its model, so a file with a
  * field its model does not take fails before a batch is made, naming the line and the field.
  */
-export function checkInput(jobs: GenerationInput[], models: ModelView[]): void {
+export function checkInput(jobs: GenerationInput[], models: Model[]): void {
   const ajv = new Ajv({ strict: false, allErrors: false });
   (addFormats as unknown as (ajv: Ajv) => void)(ajv);
   const validators = new Map<string, ValidateFunction>();

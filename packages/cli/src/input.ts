@@ -1,4 +1,4 @@
-import type { GenerationInput } from '@imagen-queue/shared';
+import type { GenerationInput } from './api-types.ts';
 import { CliError } from './errors.ts';
 
 /**

@@ -1,5 +1,5 @@
-import type { BatchCounts } from '@imagen-queue/shared';
 import cliProgress from 'cli-progress';
+import type { BatchCounts } from './api-types.ts';
 
 export interface ProgressFigures {
   finished: number;

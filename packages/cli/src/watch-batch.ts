@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ApiClient, Batch } from './api-client.ts';
+import type { ApiClient } from './api-client.ts';
+import type { Batch } from './api-types.ts';
 import type { ProgressReporter } from './progress.ts';
 
 export function isBatchFinished(batch: Batch): boolean {

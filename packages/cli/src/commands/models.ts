@@ -1,5 +1,5 @@
-import type { ModelView } from '@imagen-queue/shared';
 import type { ApiClient } from '../api-client.ts';
+import type { Model } from '../api-types.ts';
 import type { Command } from '../args.ts';
 import { EXIT } from '../errors.ts';
 import { type Io, printJson, printLines } from '../io.ts';
@@ -14,7 +14,7 @@ export async function models(command: ModelsCommand, client: ApiClient, io: Io):
   return EXIT.ok;
 }
 
-export function describeModel(model: ModelView): string[] {
+export function describeModel(model: Model): string[] {
   const parameters = Object.keys(
     (model.parameters as { properties?: Record<string, unknown> }).properties ?? {},
   ).filter((name) => name !== 'model');

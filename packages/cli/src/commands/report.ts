@@ -1,5 +1,5 @@
-import type { Job } from '@imagen-queue/shared';
-import type { ApiClient, Batch } from '../api-client.ts';
+import type { ApiClient } from '../api-client.ts';
+import type { Batch, Job } from '../api-types.ts';
 import type { DownloadSummary } from '../download/download-batch.ts';
 
 /** Human lines for a batch's counts. */

@@ -1,5 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
-import type { ApiClient, Batch } from '../api-client.ts';
+import type { ApiClient } from '../api-client.ts';
+import type { Batch } from '../api-types.ts';
 import type { Command } from '../args.ts';
 import { checkInput } from '../check-input.ts';
 import { downloadBatch } from '../download/download-batch.ts';

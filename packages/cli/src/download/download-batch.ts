@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ApiClient, Batch } from '../api-client.ts';
+import type { ApiClient } from '../api-client.ts';
+import type { Batch } from '../api-types.ts';
 import { galleryItemsForJob } from '../gallery/items.ts';
 import { type GalleryItem, renderGallery } from '../gallery/render.ts';
 import { downloadFile, isComplete } from './fetch-file.ts';

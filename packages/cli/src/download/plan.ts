@@ -1,4 +1,4 @@
-import type { Job } from '@imagen-queue/shared';
+import type { Job } from '../api-types.ts';
 import { slugify } from '../slug.ts';
 
 /** One image to have on disk: where it goes and how to check a copy already there. */

@@ -2,6 +2,8 @@ import { createWriteStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { paths } from '@imagen-queue/openapi-client';
+import type { Client } from 'openapi-fetch';
 import { ApiError } from '../errors.ts';
 
 /**
@@ -10,23 +12,18 @@ import { ApiError } from '../errors.ts';
  * results route (an older server): the gallery is still written.
  */
 export async function saveResults(
-  baseUrl: string,
-  apiKey: string,
+  api: Client<paths>,
   batchId: string,
   path: string,
 ): Promise<boolean> {
-  const response = await fetch(`${baseUrl}/v1/batches/${encodeURIComponent(batchId)}/results`, {
-    headers: {
-      accept: 'application/x-ndjson',
-      ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
-    },
+  const { data, error, response } = await api.GET('/v1/batches/{id}/results', {
+    params: { path: { id: batchId } },
+    headers: { accept: 'application/x-ndjson' },
+    parseAs: 'stream',
   });
-  if (response.status === 404) {
-    await response.body?.cancel();
-    return false;
-  }
-  if (!response.ok || !response.body) {
-    const text = await response.text();
+  if (response.status === 404) return false;
+  if (!response.ok || !data) {
+    const text = typeof error === 'string' ? error : JSON.stringify(error ?? '');
     throw new ApiError(response.status, {
       title: 'results',
       status: response.status,
@@ -35,7 +32,7 @@ export async function saveResults(
   }
   const partial = `${path}.partial`;
   await pipeline(
-    Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+    Readable.fromWeb(data as import('node:stream/web').ReadableStream),
     createWriteStream(partial),
   );
   await rename(partial, path);

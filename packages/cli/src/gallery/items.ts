@@ -1,4 +1,4 @@
-import type { Job } from '@imagen-queue/shared';
+import type { Job } from '../api-types.ts';
 import type { PlannedImage } from '../download/plan.ts';
 import type { GalleryItem } from './render.ts';
 

@@ -1,5 +1,5 @@
 // An S3-compatible server as a process of its own, so a test can kill it and start it again:
-//   node packages/local-services/src/s3-main.ts <port> <dir> [bucket…]
+//   node packages/dev-stack/src/s3-main.ts <port> <dir> [bucket…]
 import { startS3Server } from './s3-server.ts';
 
 const [port, dir, ...buckets] = process.argv.slice(2);
