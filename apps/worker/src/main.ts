@@ -75,6 +75,13 @@ const imagen = createImagenClient({
   connections: config.worker.concurrencyPinned
     ? config.worker.concurrency
     : config.worker.maxConcurrency,
+  // Reference images a tenant names by URL connect only to public addresses, as webhooks do;
+  // our own stored images' presigned URLs point at S3, which may be private: that origin only
+  // (read off a presigned URL, so path- and virtual-hosted style alike) skips the guard.
+  referenceImages: {
+    allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+    trustedOrigins: [new URL(await storage.presignGet('origin-probe')).origin],
+  },
   logger,
 });
 releasers.add('imagen', () => imagen.close());

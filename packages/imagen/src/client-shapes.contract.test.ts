@@ -17,6 +17,8 @@ beforeAll(async () => {
     provider: 'google',
     baseUrl: `${emulator.url}/`,
     apiKey: 'k-123456',
+    // The emulator serves the reference images here, as our (private) S3 would.
+    referenceImages: { trustedOrigins: [emulator.url] },
   });
 });
 afterAll(async () => {
