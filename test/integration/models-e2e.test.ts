@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BilledCall } from '@imagen-queue/imagen';
+import { type BilledCall, clientRequestId } from '@imagen-queue/imagen';
 import type { Job } from '@imagen-queue/shared';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,7 +67,8 @@ function mixedLines(reference: { job: string; index: number }) {
 async function callsOf(stack: Stack, jobId: string): Promise<BilledCall[]> {
   const answer = await fetch(`${stack.emulator.url}/__emulator/calls`);
   const { data } = (await answer.json()) as { data: BilledCall[] };
-  return data.filter((call) => call.request_id?.startsWith(`${jobId}.`) && call.status < 300);
+  const stem = clientRequestId(jobId, 0).replace(/0$/, ''); // `{job id, made header-safe}.`
+  return data.filter((call) => call.request_id?.startsWith(stem) && call.status < 300);
 }
 
 async function runMixedBatch(stack: Stack, reference: { job: string; index: number }) {
