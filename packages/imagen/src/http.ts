@@ -70,7 +70,7 @@ async function readCapped(
   body: Body,
   maxBytes: number,
   contentLength: string | string[] | undefined,
-  tooLarge = () =>
+  tooLarge: () => Error = () =>
     providerError('too_large', { message: `the provider's answer is over ${maxBytes} bytes` }),
 ): Promise<Buffer> {
   const declared = Number(Array.isArray(contentLength) ? contentLength[0] : contentLength);
