@@ -15,6 +15,7 @@ import {
   createWebhookSecrets,
   loadConfig,
   loadTracing,
+  presignedOrigins,
   QUEUES,
   setShutdownDates,
   startAcceptSweeper,
@@ -77,10 +78,10 @@ const imagen = createImagenClient({
     : config.worker.maxConcurrency,
   // Reference images a tenant names by URL connect only to public addresses, as webhooks do;
   // our own stored images' presigned URLs point at S3, which may be private: that origin only
-  // (read off a presigned URL, so path- and virtual-hosted style alike) skips the guard.
+  // skips the guard.
   referenceImages: {
     allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
-    trustedOrigins: [new URL(await storage.presignGet('origin-probe')).origin],
+    trustedOrigins: presignedOrigins(config.s3),
   },
   logger,
 });
