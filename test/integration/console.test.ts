@@ -13,6 +13,7 @@ import {
   startWorker,
 } from '../support/processes.ts';
 import { testPrefix } from '../support/tracking.ts';
+import { type Receiver, startReceiver } from '../support/webhook-receiver.ts';
 
 const KEY = 'acme-console-key-1';
 const PROMPTS = ['A red fox in fresh snow', 'Lighthouse on a cliff at dawn', 'Bowl of ramen'];
@@ -36,14 +37,18 @@ describe('the web console, in headless Chromium', () => {
   let api: RunningProcess & { url: string };
   let worker: RunningProcess;
   let browser: Browser;
+  let hooks: Receiver;
 
   beforeAll(async () => {
     emulator = await startEmulator({ EMULATOR_LATENCY_MS: '100' });
+    hooks = await startReceiver();
     const env = serviceEnv(prefix, {
       API_KEYS: `acme:${KEY}`,
       IMAGEN_BASE_URL: emulator.url,
       IMAGEN_API_KEY: 'emulator-key',
       WORKER_SHUTDOWN_GRACE_MS: '2000',
+      // The test's webhook receiver listens on loopback.
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
     });
     [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
     browser = await launchChromium();
@@ -51,8 +56,21 @@ describe('the web console, in headless Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await Promise.all([worker?.stop(), api?.stop(), emulator?.stop()]);
+    await Promise.all([worker?.stop(), api?.stop(), emulator?.stop(), hooks?.close()]);
   });
+
+  const signIn = async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${api.url}/console`);
+    await page.locator('#api-key').fill(KEY);
+    await page.keyboard.press('Enter');
+    await page.locator('nav a', { hasText: 'New batch' }).waitFor();
+    return page;
+  };
+  const get = async <T>(path: string) =>
+    (await (
+      await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${KEY}` } })
+    ).json()) as T;
 
   it('signs in, submits three prompts, watches them finish, shows the images, cancels and retries', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -197,5 +215,99 @@ describe('the web console, in headless Chromium', () => {
       [],
     );
     expect(api.output()).not.toContain(KEY);
+  });
+
+  it('offers each model its own parameters, takes a dropped NDJSON file, and shows the webhook log', async () => {
+    const page = await signIn();
+    const failed: string[] = [];
+    page.on('pageerror', (error) => failed.push(String(error)));
+    await page.locator('nav a', { hasText: 'New batch' }).click();
+    const { data: models } = await get<{
+      data: { id: string; parameters: { properties: Record<string, { enum?: string[] }> } }[];
+    }>('/v1/models');
+    const options = (id: string) => page.locator(`#${id} option`).allTextContents();
+
+    // The default model, Imagen 3, as /v1/models describes it: a seed, 1–4 images, no resolution.
+    await page.locator('#seed').waitFor();
+    expect(await page.locator('#num_images').getAttribute('max')).toBe('4');
+    expect(await page.locator('#resolution').count()).toBe(0);
+    // Nano Banana 2: its resolutions and ratios, and neither a seed nor an image count.
+    await page.locator('#model').selectOption('google/nano-banana-2');
+    await page.locator('#resolution').waitFor();
+    const banana = models.find((m) => m.id === 'google/nano-banana-2')!.parameters.properties;
+    expect(await options('resolution')).toEqual(banana.resolution!.enum);
+    expect(await options('aspect_ratio')).toEqual(banana.aspect_ratio!.enum);
+    expect(await page.locator('#seed').count()).toBe(0);
+    expect(await page.locator('#num_images').count()).toBe(0);
+    await page.locator('#resolution').selectOption('2K');
+    await page.locator('#aspect_ratio').selectOption('16:9');
+    await page.locator('#webhook_url').fill(hooks.url);
+
+    // An NDJSON file dropped on the drop zone, as when dragged from the desktop; a line's own
+    // fields win over the form's.
+    const ndjson = [
+      JSON.stringify({ prompt: 'A heron in the reeds' }),
+      JSON.stringify({ prompt: 'A kite over the dunes', aspect_ratio: '1:1' }),
+    ].join('\n');
+    await page.evaluate(`(() => {
+      const data = new DataTransfer();
+      data.items.add(new File([${JSON.stringify(ndjson)}], 'edits.ndjson', { type: 'application/x-ndjson' }));
+      document.getElementById('drop').dispatchEvent(
+        new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    })()`);
+    await until(
+      page,
+      `document.querySelector('#drop .file-name')?.textContent === 'edits.ndjson: 2 lines'`,
+    );
+    await page.locator('#submit-form button[type=submit]').click();
+    await page.waitForURL(/#\/batches\/bat_[0-9a-z]{26}$/);
+    const batchId = new URL(page.url()).hash.split('/').pop()!;
+    await until(page, `document.getElementById('progress-text')?.textContent === '2/2'`);
+
+    // The jobs ran with the model and parameters chosen, at that model's 2K sizes.
+    const { data: jobs } = await get<{
+      data: {
+        request: { prompt: string; model: string; resolution?: string };
+        result: { images: { width: number; height: number }[] };
+      }[];
+    }>(`/v1/batches/${batchId}/jobs`);
+    const sizes = Object.fromEntries(
+      jobs.map((job) => {
+        expect(job.request).toMatchObject({ model: 'google/nano-banana-2', resolution: '2K' });
+        const [image] = job.result.images;
+        return [job.request.prompt, [image!.width, image!.height]];
+      }),
+    );
+    expect(sizes).toEqual({
+      'A heron in the reeds': [2688, 1536],
+      'A kite over the dunes': [2048, 2048],
+    });
+
+    // Once the batch's own event is delivered, the batch's page lists its deliveries.
+    await expect
+      .poll(() => hooks.received.some((d) => d.json.type === 'batch.completed'), {
+        timeout: 30_000,
+      })
+      .toBe(true);
+    await page.locator('nav a', { hasText: 'Batches' }).click();
+    await page.locator(`a[href="#/batches/${batchId}"]`).click();
+    await until(
+      page,
+      `[...document.querySelectorAll('#webhook-log tr')].some((row) =>
+        row.textContent.includes('batch.completed') && row.textContent.includes('delivered'))`,
+    );
+    const log = (await page.locator('#webhook-log').textContent()) ?? '';
+    expect(log).toContain('job.succeeded');
+    expect(log).toMatch(/200 @/);
+
+    // Back to the landing page, from the console's header.
+    await page.locator('a.home').click();
+    await page.waitForURL(`${api.url}/`);
+    expect(await page.locator('a[href="/console"]').count()).toBe(1);
+    // And from the API reference, whose description Swagger UI renders with its link.
+    await page.goto(`${api.url}/docs`);
+    await page.locator('.info a[href="/"]').waitFor({ timeout: 15_000 });
+    expect(failed).toEqual([]);
+    await page.close();
   });
 });

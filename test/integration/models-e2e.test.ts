@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { type BilledCall, clientRequestId } from '@imagen-queue/imagen';
 import type { Job } from '@imagen-queue/shared';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +63,14 @@ function mixedLines(reference: { job: string; index: number }) {
   ] as const;
 }
 
+/** The emulator's record of the provider calls a job made (by its `X-Client-Request-Id`). */
+async function callsOf(stack: Stack, jobId: string): Promise<BilledCall[]> {
+  const answer = await fetch(`${stack.emulator.url}/__emulator/calls`);
+  const { data } = (await answer.json()) as { data: BilledCall[] };
+  const stem = clientRequestId(jobId, 0).replace(/0$/, ''); // `{job id, made header-safe}.`
+  return data.filter((call) => call.request_id?.startsWith(stem) && call.status < 300);
+}
+
 async function runMixedBatch(stack: Stack, reference: { job: string; index: number }) {
   const kinds = mixedLines(reference);
   const lines = Array.from({ length: 100 }, (_, i) => ({
@@ -114,6 +124,16 @@ describe('the models of today through API → worker → emulator → S3 (AI/ML 
     // The reference stays as submitted in the job; the presigned URL is made per call.
     const edit = jobs.find((job) => job.request.model === 'google/nano-banana-2')!;
     expect(edit.request.image_urls).toEqual([reference]);
+    // The provider got it as a presigned URL of the referenced job's stored image, which
+    // reads back as those very bytes.
+    const source = await stack.job(reference.job);
+    const [call] = await callsOf(stack, edit.id);
+    expect(call?.image_urls, JSON.stringify(call)).toHaveLength(1);
+    const sent = call!.image_urls![0]!;
+    expect(sent).toContain(`/acme/single/${reference.job}/0.png?`);
+    expect(sent).toContain('X-Amz-Signature=');
+    const bytes = Buffer.from(await (await fetch(sent)).arrayBuffer());
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(source.result!.images[0]!.sha256);
     expect(await countObjects(stack.env, `acme/${batch.id}/`)).toBe(100);
   });
 
@@ -196,6 +216,16 @@ describe('IMAGEN_PROVIDER=google: Gemini generateContent at the emulator', () =>
     }
     // Only the Gemini jobs called the provider: Google serves no Imagen model now.
     expect((await stack.emulatorStats()).requests).toBe(before + 50);
+    // Each edit sent the referenced image inline: the very bytes stored for it.
+    const stored = done.result!.images[0]!;
+    const edits = jobs.filter((job) => job.request.model === 'google/nano-banana-2');
+    expect(edits).toHaveLength(25);
+    for (const edit of edits) {
+      const [call] = await callsOf(stack, edit.id);
+      expect(call?.inline_data, JSON.stringify(call)).toEqual([
+        { mime_type: 'image/png', bytes: expect.any(Number), sha256: stored.sha256 },
+      ]);
+    }
   });
 
   it('a safety block is content_filtered, not retried', async () => {

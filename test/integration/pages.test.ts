@@ -34,6 +34,15 @@ describe('the landing page and the console’s files', () => {
     expect(script.headers['content-type']).toMatch(/^text\/javascript/);
   });
 
+  it('/console and the API reference link back to /', async () => {
+    expect((await app.inject('/console')).body).toContain('href="/"');
+    // Swagger UI renders the document's description (Markdown) at the top of `/docs`.
+    const document = (await app.inject('/openapi.json')).json() as {
+      info: { description: string };
+    };
+    expect(document.info.description).toContain('](/)');
+  });
+
   it('serves nothing but its own files', async () => {
     expect((await app.inject('/console/assets/missing.js')).statusCode).toBe(404);
     expect((await app.inject('/console/assets/..%2Fapp.ts')).statusCode).toBe(400);

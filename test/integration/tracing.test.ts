@@ -48,7 +48,22 @@ describe('traces, with OTEL_* set: one trace per job, API to webhook', () => {
 
   it('covers submit, enqueue, queue wait, attempt, limiter, provider, S3 and webhook', async () => {
     const prompt = 'A secret garden at midnight';
-    const job = await stack.submitJob({ prompt, seed: 7, webhook_url: hooks.url });
+    // A token in the webhook URL's query string, as some receivers want it.
+    const hookToken = 'hook-token-5f0c9e';
+    const job = await stack.submitJob({
+      prompt,
+      seed: 7,
+      webhook_url: `${hooks.url}?token=${hookToken}`,
+    });
+    // The drop-in's `b64_json` makes the API read the image back by its presigned URL.
+    const dropIn = await stack.request('/v1/images/generations', {
+      method: 'POST',
+      body: JSON.stringify({ prompt: 'drop-in', response_format: 'b64_json' }),
+    });
+    expect(dropIn.status, JSON.stringify(dropIn.body)).toBe(200);
+    expect(
+      (dropIn.body as { data: { b64_json: string }[] }).data[0]!.b64_json.length,
+    ).toBeGreaterThan(0);
     const batchId = await stack.submitBatch([{ prompt: 'batch one' }, { prompt: 'batch two' }]);
     await hooks.waitFor(1);
     await stack.waitForBatch(batchId);
@@ -128,11 +143,33 @@ describe('traces, with OTEL_* set: one trace per job, API to webhook', () => {
     // BullMQ's polls, which start no job's trace, are not recorded.
     expect(otlp.spans.filter((s) => s.name.startsWith('getNextJob'))).toEqual([]);
 
-    // Nothing secret, no prompt text, no presigned URL in any attribute.
+    // The API's GET of the presigned URL was traced (by undici's instrumentation)…
+    await waitUntil(
+      async () =>
+        otlp.spans.some(
+          (s) =>
+            s.service === 'imagen-queue-api' &&
+            s.name === 'GET' &&
+            String(s.attributes['url.full']).startsWith(stack.env.S3_ENDPOINT!),
+        ),
+      30_000,
+      'the API’s span of its presigned GET',
+    );
+    // …and, like every other span, carries no query string: nothing secret, no prompt text,
+    // no presigned URL's signature or credential, no webhook token in any attribute.
     const values = JSON.stringify(otlp.spans.map((s) => s.attributes));
-    for (const secret of [TEST_KEY, 'emulator-key', prompt, 'X-Amz-Signature', 'whsec_']) {
+    for (const secret of [
+      TEST_KEY,
+      'emulator-key',
+      prompt,
+      'X-Amz-Signature',
+      'X-Amz-Credential',
+      hookToken,
+      'whsec_',
+    ]) {
       expect(values).not.toContain(secret);
     }
+    expect(otlp.spans.filter((s) => 'url.query' in s.attributes)).toEqual([]);
     // The job's log lines carry the trace id.
     const logged = stack.workers[0]!.output()
       .split('\n')

@@ -15,6 +15,7 @@ import {
   createWebhookSecrets,
   loadConfig,
   loadTracing,
+  presignedOrigins,
   QUEUES,
   setShutdownDates,
   startAcceptSweeper,
@@ -75,6 +76,13 @@ const imagen = createImagenClient({
   connections: config.worker.concurrencyPinned
     ? config.worker.concurrency
     : config.worker.maxConcurrency,
+  // Reference images a tenant names by URL connect only to public addresses, as webhooks do;
+  // our own stored images' presigned URLs point at S3, which may be private: that origin only
+  // skips the guard.
+  referenceImages: {
+    allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+    trustedOrigins: presignedOrigins(config.s3),
+  },
   logger,
 });
 releasers.add('imagen', () => imagen.close());

@@ -1,8 +1,8 @@
-import { type GenerationParams, getModel } from '@imagen-queue/shared';
+import { type GenerationParams, getModel, webhookUrlProblem } from '@imagen-queue/shared';
 import type { ImageSource, ProviderAdapter } from './adapters/types.ts';
 import { providerError } from './error-table.ts';
 import { ProviderError } from './errors.ts';
-import type { HttpAnswer, HttpTransport } from './http.ts';
+import type { HttpAnswer, HttpRequest, HttpTransport } from './http.ts';
 import { inspectImage } from './image-check.ts';
 import { type ProviderUsage, readProviderUsage } from './provider-usage.ts';
 import { parseRetryAfter } from './retry-after.ts';
@@ -14,6 +14,14 @@ export interface AttemptContext {
   baseUrl: string;
   apiKey: string;
   maxImageBytes: number;
+  references: {
+    /** Connects only to addresses the SSRF guard accepted (unless private networks are allowed). */
+    http: HttpTransport;
+    allowPrivateNetworks: boolean;
+    /** Origins of our own storage, fetched through `http` instead. */
+    trustedOrigins: ReadonlySet<string>;
+    maxBytes: number;
+  };
 }
 
 /** One call to the provider, every image loaded and checked, or a `ProviderError`. */
@@ -24,7 +32,7 @@ export async function runAttempt(
   requestId?: string,
 ): Promise<GenerationResult> {
   const fetchImage = async (url: string) => {
-    const data = await download(ctx, url, signal);
+    const data = await downloadReference(ctx, url, signal);
     return { data, mimeType: inspectImage(data).mimeType };
   };
   const request = await ctx.adapter.buildRequest(params, ctx.apiKey, fetchImage);
@@ -125,19 +133,66 @@ function decodeBase64(data: string, maxBytes: number): Buffer {
   return Buffer.from(payload, 'base64');
 }
 
-async function download(ctx: AttemptContext, url: string, signal: AbortSignal): Promise<Buffer> {
+/**
+ * A reference image (`image_urls`): our own storage's presigned URLs as they are, any other URL
+ * only from a public address (checked here for literal addresses and names, and at connect time
+ * on every address DNS gives), capped at `references.maxBytes`. A refused URL is the job's
+ * fault, not retried.
+ */
+async function downloadReference(
+  ctx: AttemptContext,
+  url: string,
+  signal: AbortSignal,
+): Promise<Buffer> {
+  const { references } = ctx;
+  const origin = URL.canParse(url) ? new URL(url).origin : null;
+  const refused = (why: string, cause?: unknown) =>
+    new ProviderError('invalid_request', `image_urls: ${origin ?? 'a URL'} ${why}`, {
+      retryable: false,
+      cause,
+    });
+  const trusted = origin !== null && references.trustedOrigins.has(origin);
+  if (!trusted) {
+    const problem = webhookUrlProblem(url, references.allowPrivateNetworks);
+    if (problem !== null) throw refused(problem);
+  }
+  try {
+    return await download(ctx, url, signal, {
+      http: trusted ? ctx.http : references.http,
+      maxBytes: references.maxBytes,
+      tooLarge: () => refused(`is an image over ${references.maxBytes} bytes`),
+    });
+  } catch (error) {
+    if (isSsrfRefusal(error)) throw refused('is not a public address', error);
+    throw error;
+  }
+}
+
+/** The SSRF guard's refusal, as undici hands it on (the connect error, or its cause). */
+function isSsrfRefusal(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if ((e as { code?: unknown }).code === 'ERR_WEBHOOK_SSRF') return true;
+  }
+  return false;
+}
+
+async function download(
+  ctx: AttemptContext,
+  url: string,
+  signal: AbortSignal,
+  how: Pick<HttpRequest, 'maxBytes' | 'tooLarge'> & { http: HttpTransport } = {
+    http: ctx.http,
+    maxBytes: ctx.maxImageBytes,
+  },
+): Promise<Buffer> {
   const target = new URL(url, ctx.baseUrl);
   if (target.protocol !== 'https:' && target.protocol !== 'http:') {
     throw providerError('invalid_response', {
       message: `an image URL is not http(s): ${target.protocol}`,
     });
   }
-  const answer = await ctx.http.send({
-    method: 'GET',
-    url: target.href,
-    signal,
-    maxBytes: ctx.maxImageBytes,
-  });
+  const { http, ...limits } = how;
+  const answer = await http.send({ method: 'GET', url: target.href, signal, ...limits });
   if (answer.status < 200 || answer.status > 299) {
     // An expired or missing image is a fault of this answer: generating again may well work.
     throw providerError(answer.status >= 500 ? answer.status : 'invalid_response', {

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from '@imagen-queue/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createImagenClient } from './client.ts';
@@ -17,6 +19,8 @@ beforeAll(async () => {
     provider: 'google',
     baseUrl: `${emulator.url}/`,
     apiKey: 'k-123456',
+    // The emulator serves the reference images here, as our (private) S3 would.
+    referenceImages: { trustedOrigins: [emulator.url] },
   });
 });
 afterAll(async () => {
@@ -129,6 +133,22 @@ describe('Google `generateContent`', () => {
     });
   });
 
+  it('a stored-image reference never turned into a URL fails, on either provider, without a call', async () => {
+    const unresolved = params({
+      model: 'google/nano-banana-2',
+      image_urls: [{ job: 'job_01abc', index: 0 }],
+    });
+    const before = emulator.stats().requests;
+    for (const client of [aimlapi, google]) {
+      await expect(client.generate(unresolved)).rejects.toMatchObject({
+        code: 'invalid_request',
+        retryable: false,
+        message: expect.stringMatching(/image_urls\/0: .*job_01abc.* not resolved/),
+      });
+    }
+    expect(emulator.stats().requests).toBe(before);
+  });
+
   it('a blocked prompt and an IMAGE_SAFETY stop are content_filtered', async () => {
     await expect(
       google.generate(params({ model: 'google/nano-banana-pro', prompt: 'x [blocked]' })),
@@ -158,6 +178,44 @@ describe('Google `generateContent`', () => {
     });
     await wrongKey.close();
   });
+
+  it.each([
+    // What Google sends for a spent quota: 429 with the gRPC status in the body.
+    [429, 'google'],
+    // Behind a gateway that rewrites the status, the body still says what happened.
+    [503, 'a gateway'],
+  ])(
+    'an error body with status RESOURCE_EXHAUSTED (HTTP %i, from %s) is rate_limited',
+    async (httpStatus) => {
+      const quota = createServer((_req, res) => {
+        res.writeHead(httpStatus, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            error: {
+              code: httpStatus,
+              message:
+                'You exceeded your current quota, please check your plan and billing details. * Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_paid_tier_input_token_count, limit: 0',
+              status: 'RESOURCE_EXHAUSTED',
+              details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '46s' }],
+            },
+          }),
+        );
+      });
+      await new Promise<void>((resolve) => quota.listen(0, '127.0.0.1', resolve));
+      const client = createImagenClient({
+        provider: 'google',
+        baseUrl: `http://127.0.0.1:${(quota.address() as AddressInfo).port}`,
+        apiKey: 'k-123456',
+      });
+      try {
+        await expect(
+          client.generate(params({ model: 'google/gemini-2.5-flash-image' })),
+        ).rejects.toMatchObject({ code: 'rate_limited', retryable: true, status: httpStatus });
+      } finally {
+        await client.close();
+        await new Promise((resolve) => quota.close(resolve));
+      }
+    },
+  );
 
   it('an Imagen model, which Google no longer serves, is model_unavailable without a call', async () => {
     const before = emulator.stats().requests;

@@ -1,4 +1,4 @@
-import { getModel, isRetired } from '@imagen-queue/shared';
+import { createGuardedLookup, getModel, isRetired } from '@imagen-queue/shared';
 import { aimlapiAdapter } from './adapters/aimlapi.ts';
 import { googleAdapter } from './adapters/google.ts';
 import { runAttempt } from './attempt.ts';
@@ -15,12 +15,24 @@ export function createImagenClient(options: ImagenClientOptions): ImagenClient {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const adapter = ADAPTERS[options.provider];
   const http = createHttpTransport({ connections: options.connections });
+  const references = options.referenceImages ?? {};
+  const allowPrivateNetworks = references.allowPrivateNetworks ?? false;
+  // Tenants' reference URLs connect only to addresses the SSRF guard accepted.
+  const guardedHttp = createHttpTransport({
+    lookup: allowPrivateNetworks ? undefined : createGuardedLookup(references.resolver),
+  });
   const ctx = {
     http,
     adapter,
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     apiKey: options.apiKey,
     maxImageBytes: options.maxImageBytes ?? 20 * 1024 * 1024,
+    references: {
+      http: guardedHttp,
+      allowPrivateNetworks,
+      trustedOrigins: new Set(references.trustedOrigins ?? []),
+      maxBytes: references.maxBytes ?? 7_000_000,
+    },
   };
   const log = options.logger?.child({ component: 'imagen', provider: adapter.name });
 
@@ -59,6 +71,8 @@ export function createImagenClient(options: ImagenClientOptions): ImagenClient {
         attempt.dispose();
       }
     },
-    close: () => http.close(),
+    close: async () => {
+      await Promise.all([http.close(), guardedHttp.close()]);
+    },
   };
 }

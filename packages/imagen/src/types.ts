@@ -1,4 +1,4 @@
-import type { GenerationParams, Logger } from '@imagen-queue/shared';
+import type { GenerationParams, Logger, Resolver } from '@imagen-queue/shared';
 import type { ProviderUsage } from './provider-usage.ts';
 
 export interface ImagenClientOptions {
@@ -23,6 +23,23 @@ export interface ImagenClientOptions {
    * @defaultValue unlimited
    */
   connections?: number;
+  /**
+   * How reference images (`image_urls`, which the Google adapter downloads to send inline) are
+   * fetched. A tenant's URL is untrusted: its host must resolve only to public addresses, checked
+   * at connect time (the webhooks' SSRF guard), and no redirect is followed. URLs whose origin is
+   * in `trustedOrigins` (the S3 endpoint our presigned URLs point at, which may be private) skip
+   * the guard.
+   */
+  referenceImages?: {
+    /** Skip the SSRF guard (tests on loopback), as `WEBHOOK_ALLOW_PRIVATE_NETWORKS`. @defaultValue false */
+    allowPrivateNetworks?: boolean;
+    /** Origins (`scheme://host:port`) fetched without the guard. @defaultValue none */
+    trustedOrigins?: readonly string[];
+    /** Largest reference image downloaded. @defaultValue 7 MB, Google's inline limit per image */
+    maxBytes?: number;
+    /** The resolver the guard asks. @defaultValue `dns.lookup` */
+    resolver?: Resolver;
+  };
   /** A pino logger; the client logs one debug line per attempt. @defaultValue no logging */
   logger?: Logger;
 }

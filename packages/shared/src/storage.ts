@@ -38,6 +38,21 @@ export interface Storage {
   close(): void;
 }
 
+/**
+ * The origins our presigned URLs point at when S3 is a configured endpoint (which may be on a
+ * private network): the endpoint itself (path style), and the bucket's subdomain of it
+ * (virtual-hosted style). None for AWS's own endpoints, which are public addresses.
+ */
+export function presignedOrigins(config: Pick<Config['s3'], 'endpoint' | 'bucket'>): string[] {
+  if (!config.endpoint) return [];
+  const endpoint = new URL(config.endpoint);
+  const virtualHosted = new URL(endpoint.href);
+  virtualHosted.hostname = `${config.bucket}.${endpoint.hostname}`;
+  // An IP address has no subdomains (the URL refuses the name; the SDK uses path style there).
+  const named = virtualHosted.hostname !== endpoint.hostname;
+  return named ? [endpoint.origin, virtualHosted.origin] : [endpoint.origin];
+}
+
 export function createStorage(config: Config['s3']): Storage {
   const client = new S3Client({
     region: config.region,

@@ -130,7 +130,9 @@ export default fp(
           description:
             'A job queue for generating images in bulk with Imagen. Errors are RFC 9457 problem ' +
             'details (`application/problem+json`). Every `/v1` route is limited per tenant ' +
-            '(`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`).',
+            '(`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`).\n\n' +
+            '[API home](/): the console (`/console`), the queues (`/admin/queues`) and this ' +
+            'reference, linked from one page.',
         },
         servers: [{ url: '/', description: 'This server' }],
         tags: TAGS,

@@ -1,5 +1,6 @@
 import { type GenerationParams, requireModel } from '@imagen-queue/shared';
 import { providerModelName } from './provider-models.ts';
+import { referenceUrls } from './types.ts';
 
 /** Queue-side fields, resolved before the call: never sent as they are. */
 const QUEUE_ONLY = new Set(['model', 'n', 'image_size', 'image_urls']);
@@ -16,7 +17,7 @@ export function aimlapiBody(params: GenerationParams): Record<string, unknown> {
     const value = params[field as keyof GenerationParams];
     if (value !== undefined) body[field] = value;
   }
-  const urls = (params.image_urls ?? []).filter((url) => typeof url === 'string');
+  const urls = referenceUrls(params);
   if (urls.length > 0) body.image_urls = urls;
   return body;
 }

@@ -8,6 +8,7 @@ import {
   looksLikeRefusal,
   type ParsedAnswer,
   type ProviderAdapter,
+  referenceUrls,
   stringField,
 } from './types.ts';
 
@@ -36,7 +37,7 @@ export const googleAdapter: ProviderAdapter = {
         message: `Google no longer serves ${params.model}; use the AI/ML API or a Gemini image model`,
       });
     }
-    const urls = (params.image_urls ?? []).filter((url) => typeof url === 'string');
+    const urls = referenceUrls(params);
     const images = await Promise.all(urls.map((url) => fetchImage(url)));
     return {
       path: `/v1beta/models/${encodeURIComponent(model)}:generateContent`,

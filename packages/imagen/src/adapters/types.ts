@@ -1,4 +1,5 @@
 import type { GenerationParams } from '@imagen-queue/shared';
+import { ProviderError } from '../errors.ts';
 
 export type ProviderName = 'aimlapi' | 'google';
 
@@ -65,4 +66,20 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 export function stringField(record: Record<string, unknown>, key: string): string | undefined {
   const value = record[key];
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The reference images' URLs. A `{job, index}` still here is the caller's bug (the worker
+ * turns each into a presigned URL before the call): it fails the attempt, for good, rather
+ * than being dropped and the edit silently made without its reference.
+ */
+export function referenceUrls(params: GenerationParams): string[] {
+  return (params.image_urls ?? []).map((ref, position) => {
+    if (typeof ref === 'string') return ref;
+    throw new ProviderError(
+      'invalid_request',
+      `image_urls/${position}: the reference to ${ref.job} image ${ref.index} was not resolved to a URL`,
+      { retryable: false },
+    );
+  });
 }

@@ -40,6 +40,7 @@ export const aimlapiRoute: Route = {
         enhance: 'enhance_prompt' in spec.fields && fields.enhance_prompt !== false,
         asUrl: (fields.convert_base64_to_url as boolean | undefined) ?? asUrlDefault ?? false,
         includeRaiReason: false,
+        ...(fields.image_urls ? { references: { image_urls: fields.image_urls as string[] } } : {}),
       },
     };
   },

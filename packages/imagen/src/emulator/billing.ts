@@ -1,8 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { EmulatorConfig } from './config.ts';
+import type { CallReferences } from './route.ts';
 
-/** One generation request as the emulator billed it, for tests to compare with the queue's. */
-export interface BilledCall {
+/**
+ * One generation request as the emulator billed it, for tests to compare with the queue's,
+ * with the reference images it carried (when it got as far as a valid body).
+ */
+export interface BilledCall extends CallReferences {
   /** The `X-Client-Request-Id` it carried, or null. */
   request_id: string | null;
   model: string;

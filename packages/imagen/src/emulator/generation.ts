@@ -131,6 +131,7 @@ export async function serveGeneration(
     status: billed.status,
     images: kept,
     ...reported,
+    ...request.references,
   });
   sendJson(res, billed.status, billed.body, billed.headers);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { RESOLUTIONS } from '@imagen-queue/shared';
 import Type from 'typebox';
 import Value from 'typebox/value';
@@ -51,6 +52,15 @@ const STATUS_NAMES: Record<number, string> = {
   504: 'DEADLINE_EXCEEDED',
 };
 
+function described({ mimeType, data }: { mimeType: string; data: string }) {
+  const bytes = Buffer.from(data, 'base64');
+  return {
+    mime_type: mimeType,
+    bytes: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  };
+}
+
 const PATH = /^\/v1beta\/models\/([^/:]+):generateContent$/;
 
 /** Gemini API image models: `POST /v1beta/models/{model}:generateContent` with `x-goog-api-key` (or `?key=`). */
@@ -90,7 +100,8 @@ export const googleRoute: Route & { invalid(message: string): ReturnType<Route['
     }
     const parts = body.contents[0]!.parts;
     const text = parts.flatMap((part) => ('text' in part ? [part.text] : [])).join('\n');
-    const references = parts.length - parts.filter((part) => 'text' in part).length;
+    const inline = parts.flatMap((part) => ('inlineData' in part ? [part.inlineData] : []));
+    const references = inline.length;
     const config = body.generationConfig ?? {};
     const image = config.imageConfig ?? {};
     const ratio = image.aspectRatio ?? '1:1';
@@ -121,6 +132,7 @@ export const googleRoute: Route & { invalid(message: string): ReturnType<Route['
         enhance: false,
         asUrl: false,
         includeRaiReason: false,
+        ...(references > 0 ? { references: { inline_data: inline.map(described) } } : {}),
       },
     };
   },

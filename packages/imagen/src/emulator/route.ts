@@ -20,6 +20,15 @@ export interface GenerationRequest {
   enhance: boolean;
   asUrl: boolean;
   includeRaiReason: boolean;
+  /** The reference images it carried, recorded in the calls log for tests to check. */
+  references?: CallReferences;
+}
+
+/** Reference images as a call carried them: URLs (AI/ML API), or inline bytes (Google). */
+export interface CallReferences {
+  image_urls?: string[];
+  /** Each `inlineData` part: its MIME type, size and SHA-256 (not the bytes themselves). */
+  inline_data?: { mime_type: string; bytes: number; sha256: string }[];
 }
 
 export interface RenderedImage {

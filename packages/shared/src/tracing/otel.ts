@@ -24,6 +24,7 @@ import {
   type SpanAttributes,
   type Tracing,
 } from './tracing.ts';
+import { UrlRedactor } from './url-redactor.ts';
 
 /**
  * A worker's BullMQ polls and timers (a `getNextJob` span every blocking poll, stalled-job
@@ -77,11 +78,14 @@ export async function startTracing(
   config: TracingConfig,
   defaultService: string,
 ): Promise<Tracing> {
+  // Every span passes the redactor on its way out, whichever instrumentation made it.
   const stamper = new JobStamper(
-    new BatchSpanProcessor({
-      exporter: await exporter(config),
-      scheduledDelayMillis: config.scheduleDelayMs,
-    }),
+    new UrlRedactor(
+      new BatchSpanProcessor({
+        exporter: await exporter(config),
+        scheduledDelayMillis: config.scheduleDelayMs,
+      }),
+    ),
   );
   const provider = new TracerProvider({
     resource: resourceFromAttributes({
@@ -99,13 +103,8 @@ export async function startTracing(
   registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
-      new UndiciInstrumentation({
-        // Presigned URLs carry a signature in the query string: the path is enough.
-        requestHook: (span, request) => {
-          const url = `${request.origin}${request.path.split('?')[0]}`;
-          span.setAttribute('url.full', url);
-        },
-      }),
+      // It records `url.full` and `url.query` itself: `UrlRedactor` cuts the query from both.
+      new UndiciInstrumentation(),
     ],
   });
   const tracer = provider.getTracer('imagen-queue');

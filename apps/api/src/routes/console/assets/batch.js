@@ -20,7 +20,7 @@ export async function batchView(main, id, signal) {
   );
   const gallery = el('ul', { class: 'gallery', id: 'gallery', 'aria-label': 'Images' });
   const jobsBody = el('tbody');
-  const webhooks = el('tbody');
+  const webhooks = el('tbody', { id: 'webhook-log' });
   const items = new Map();
 
   const showBatch = () => {

@@ -1,8 +1,8 @@
 import { api } from './api.js';
 import { el, errorText, toast } from './dom.js';
+import { FALLBACK_PROPERTIES, field, parameterControls } from './params.js';
 
 const DEFAULT_MODEL = 'imagen-3.0-generate-002';
-const ASPECT_RATIOS = ['1:1', '3:4', '4:3', '9:16', '16:9'];
 
 /** `GET /v1/models` when the server has it; without it, the default model and every field. */
 async function loadModels() {
@@ -12,16 +12,6 @@ async function loadModels() {
   } catch {
     return null;
   }
-}
-
-function field(label, input, hint) {
-  return el(
-    'label',
-    { class: 'field' },
-    el('span', {}, label),
-    input,
-    hint && el('small', {}, hint),
-  );
 }
 
 /** One prompt a line, or an NDJSON file of parameter objects (dropped or chosen). */
@@ -81,23 +71,14 @@ export async function submitView(main) {
       el('option', { value: m.id, selected: m.id === DEFAULT_MODEL }, m.id),
     ),
   );
-  const aspect = el('select', { id: 'aspect_ratio' });
-  const numImages = el('input', { id: 'num_images', type: 'number', min: 1, max: 4, value: 1 });
-  const seed = el('input', { id: 'seed', type: 'number', min: 0, max: 4294967295 });
-  const enhance = el('input', { id: 'enhance_prompt', type: 'checkbox', checked: true });
   const webhook = el('input', { id: 'webhook_url', type: 'url', placeholder: 'https://…' });
-  const fields = {
-    aspect_ratio: field('Aspect ratio', aspect),
-    num_images: field('Images per prompt', numImages),
-    seed: field('Seed', seed, 'empty: random'),
-    enhance_prompt: el('label', { class: 'check' }, enhance, ' Enhance prompts'),
-  };
   // The fields the chosen model takes, from its JSON Schema when the server publishes one.
+  const parameters = el('div', { class: 'parameters', id: 'parameters' });
+  let controls = [];
   const showFields = () => {
     const schema = models?.find((m) => m.id === model.value)?.parameters?.properties;
-    for (const [name, node] of Object.entries(fields)) node.hidden = schema ? !schema[name] : false;
-    const ratios = schema?.aspect_ratio?.enum ?? ASPECT_RATIOS;
-    aspect.replaceChildren(...ratios.map((r) => el('option', { value: r }, r)));
+    controls = parameterControls(schema ?? FALLBACK_PROPERTIES);
+    parameters.replaceChildren(...controls.map((c) => c.node));
   };
   model.addEventListener('change', showFields);
   showFields();
@@ -113,7 +94,7 @@ export async function submitView(main) {
       {},
       el('legend', {}, 'Parameters'),
       field('Model', model, models ? null : 'this server lists no models; the default is used'),
-      Object.values(fields),
+      parameters,
       field('Webhook URL', webhook, 'optional'),
     ),
     problem,
@@ -123,12 +104,9 @@ export async function submitView(main) {
     event.preventDefault();
     problem.textContent = '';
     const defaults = { model: model.value };
-    for (const [name, node] of Object.entries(fields)) {
-      if (node.hidden) continue;
-      if (name === 'aspect_ratio') defaults.aspect_ratio = aspect.value;
-      if (name === 'num_images') defaults.num_images = Number(numImages.value);
-      if (name === 'seed' && seed.value !== '') defaults.seed = Number(seed.value);
-      if (name === 'enhance_prompt') defaults.enhance_prompt = enhance.checked;
+    for (const { name, read } of controls) {
+      const value = read();
+      if (value !== undefined) defaults[name] = value;
     }
     try {
       const jobs =
