@@ -52,6 +52,26 @@ describe('deadlines: a job not started in time ends without a provider call', ()
     ).toEqual([]);
   });
 
+  it('refuses a start_before already past, on a job and on a batch, naming the field', async () => {
+    const past = new Date(Date.now() - 60_000).toISOString();
+    const job = await stack.request('/v1/jobs', {
+      method: 'POST',
+      body: JSON.stringify({ prompt: 'too late', start_before: past }),
+    });
+    expect(job.status).toBe(400);
+    expect((job.body as { errors: unknown[] }).errors).toEqual([
+      { path: '/start_before', message: 'must be in the future' },
+    ]);
+    const batch = await stack.request('/v1/batches', {
+      method: 'POST',
+      body: JSON.stringify({ jobs: [{ prompt: 'too late' }], start_before: past }),
+    });
+    expect(batch.status).toBe(400);
+    expect((batch.body as { errors: unknown[] }).errors).toEqual([
+      { path: '/start_before', message: 'must be in the future' },
+    ]);
+  });
+
   it('refuses start_before with start_within_s, naming the field', async () => {
     const { status, body } = await stack.request('/v1/jobs', {
       method: 'POST',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { BilledCall } from '@imagen-queue/imagen';
 import type { Batch, Job } from '@imagen-queue/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +6,8 @@ import { startStack } from '../support/stack.ts';
 import { testPrefix } from '../support/tracking.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const rssOf = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 describe('usage as the provider reported it, per job, batch and tenant', () => {
@@ -81,5 +84,34 @@ describe('usage as the provider reported it, per job, batch and tenant', () => {
     ]);
     const bad = await stack.request('/v1/usage?from=2026-01-10&to=2026-01-01');
     expect(bad.status).toBe(400);
+  });
+
+  it('refuses a span over 366 days before listing its days, and a day the calendar lacks', async () => {
+    type Problem = { errors: { path: string; message: string }[] };
+    // Listing every day of 0000-01-01..9999-12-31 before checking the span took the API ~450 MB
+    // and seconds of its event loop; checked from the two dates it costs next to nothing. The
+    // bound sits far from both: a 3.65 M-entry list cannot fit under it.
+    const pid = stack.api.child.pid!;
+    const before = rssOf(pid);
+    const huge = await stack.request('/v1/usage?from=0000-01-01&to=9999-12-31');
+    const grown = rssOf(pid) - before;
+    expect(huge.status).toBe(400);
+    expect((huge.body as Problem).errors).toEqual([
+      { path: '/to', message: 'must be within 366 days of from' },
+    ]);
+    expect(grown).toBeLessThan(100 * 2 ** 20);
+
+    // Date.parse rolls 2026-02-31 over to March 3rd; it is no date, whatever `to` is.
+    for (const query of ['from=2026-02-31&to=2026-03-31', 'from=2026-02-31&to=2026-03-01']) {
+      const invalid = await stack.request(`/v1/usage?${query}`);
+      expect(invalid.status).toBe(400);
+      expect((invalid.body as Problem).errors).toEqual([
+        { path: '/from', message: 'must be a valid date, YYYY-MM-DD' },
+      ]);
+    }
+    const invalidTo = await stack.request('/v1/usage?to=2026-13-01');
+    expect((invalidTo.body as Problem).errors).toEqual([
+      { path: '/to', message: 'must be a valid date, YYYY-MM-DD' },
+    ]);
   });
 });
