@@ -46,7 +46,7 @@ describe('deadlines: a job not started in time ends without a provider call', ()
       await fetch(`${stack.emulator.url}/__emulator/calls`)
     ).json()) as { data: BilledCall[] };
     expect(calls).toHaveLength(8);
-    const hurriedIds = jobs.map((job) => job.id.replace('_', '-'));
+    const hurriedIds = jobs.map((job) => `${job.id}.`);
     expect(
       calls.filter((call) => hurriedIds.some((id) => call.request_id?.startsWith(id))),
     ).toEqual([]);
