@@ -19,7 +19,7 @@ export const JobUsage = Type.Object({
   request_ids: Type.Array(Type.String(), {
     description:
       'The `X-Client-Request-Id` of each provider call, in order: `<job id>.<call>`, `call` ' +
-      'counting every call of the job from 1 (429s too), as the provider\'s usage log shows it',
+      "counting every call of the job from 1 (429s too), as the provider's usage log shows it",
   }),
   cached_from: Type.Optional(
     Type.String({ description: 'The job whose stored images this one copied' }),
