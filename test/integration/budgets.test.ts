@@ -1,6 +1,9 @@
 import type { BilledCall } from '@imagen-queue/imagen';
-import type { Batch, Job } from '@imagen-queue/shared';
+import { type Batch, bullPrefix, type Job, QUEUES, redisKeys } from '@imagen-queue/shared';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../support/processes.ts';
 import { report, startStack } from '../support/stack.ts';
 import { testPrefix } from '../support/tracking.ts';
 import { startReceiver } from '../support/webhook-receiver.ts';
@@ -10,13 +13,14 @@ const CONCURRENCY = 8;
 const WORKERS = 2;
 
 describe('budgets: a batch stops starting jobs once its max_cost_usd is spent', () => {
+  const prefix = testPrefix();
   let stack: Awaited<ReturnType<typeof startStack>>;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
   beforeAll(async () => {
     receiver = await startReceiver();
     stack = await startStack({
-      prefix: testPrefix(),
+      prefix,
       workers: WORKERS,
       emulatorEnv: { EMULATOR_LATENCY_MS: '150-300', EMULATOR_PRICE_USD: String(PRICE) },
       env: {
@@ -77,8 +81,36 @@ describe('budgets: a batch stops starting jobs once its max_cost_usd is spent', 
       canceled: stopped.length,
     });
 
-    // batch.completed, once: the job events come first, so wait for all 51 and count.
-    const deliveries = await receiver.waitFor(51);
+    // batch.completed, once. Counting after 51 deliveries would miss a late duplicate; counted
+    // once nothing more can come: the batch is completed (above), the tenant's outbox is empty
+    // (every finished job's events are enqueued) and the webhook queue has no job left to run.
+    const redis = new Redis(stack.env.REDIS_URL!);
+    const webhooks = new Queue(QUEUES.webhooks, {
+      connection: { url: stack.env.REDIS_URL! },
+      prefix: bullPrefix(prefix),
+    });
+    try {
+      await waitUntil(
+        async () => {
+          const outboxed = await redis.zcard(redisKeys(prefix).outbox('acme'));
+          const pending = await webhooks.getJobCounts(
+            'waiting',
+            'active',
+            'delayed',
+            'prioritized',
+            'waiting-children',
+          );
+          return outboxed === 0 && Object.values(pending).every((count) => count === 0);
+        },
+        60_000,
+        'the webhook outbox and queue to drain',
+      );
+    } finally {
+      await webhooks.close();
+      redis.disconnect();
+    }
+    const deliveries = receiver.received;
+    expect(deliveries.length).toBeGreaterThanOrEqual(51);
     const completed = deliveries.filter((d) => d.json.type === 'batch.completed');
     expect(completed).toHaveLength(1);
     expect(completed[0]!.json.data).toMatchObject({ id, stop_reason: 'budget_exceeded' });

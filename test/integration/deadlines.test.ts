@@ -1,7 +1,7 @@
 import type { BilledCall } from '@imagen-queue/imagen';
 import type { Job } from '@imagen-queue/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack } from '../support/stack.ts';
+import { report, startStack } from '../support/stack.ts';
 import { testPrefix } from '../support/tracking.ts';
 
 describe('deadlines: a job not started in time ends without a provider call', () => {
@@ -46,10 +46,62 @@ describe('deadlines: a job not started in time ends without a provider call', ()
       await fetch(`${stack.emulator.url}/__emulator/calls`)
     ).json()) as { data: BilledCall[] };
     expect(calls).toHaveLength(8);
-    const hurriedIds = jobs.map((job) => job.id.replace('_', '-'));
+    const hurriedIds = jobs.map((job) => `${job.id}.`);
     expect(
       calls.filter((call) => hurriedIds.some((id) => call.request_id?.startsWith(id))),
     ).toEqual([]);
+  });
+
+  it("a batch behind a backlog shows an eta from the fleet's pace before any of its jobs ends", async () => {
+    // 12 calls of 800 ms at concurrency 1 ahead of it: ~10 s, long enough for the worker's
+    // heartbeat (every 5 s) to carry a measured call latency.
+    const backlog = await stack.submitBatch(
+      Array.from({ length: 12 }, (_, i) => ({ prompt: `ahead ${i}` })),
+    );
+    const later = await stack.submitBatch([{ prompt: 'behind 0' }, { prompt: 'behind 1' }]);
+    let seen: { eta: string | null; counts: { succeeded: number }; at: number } | null = null;
+    const deadline = Date.now() + 30_000;
+    while (!seen) {
+      const view = (await stack.request(`/v1/batches/${later}`)).body as {
+        eta: string | null;
+        counts: { succeeded: number };
+      };
+      // Its own pace is unknown until one of its jobs ends: an eta now is the fleet's.
+      if (view.counts.succeeded > 0 || Date.now() > deadline)
+        throw new Error(`no eta before the batch's first job ended: ${JSON.stringify(view)}`);
+      if (view.eta) seen = { ...view, at: Date.now() };
+      else await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // At most 14 jobs of ~0.8 s each at one slot are ahead of its last: due within ~12 s.
+    const due = Date.parse(seen.eta!) - seen.at;
+    expect(due).toBeGreaterThan(0);
+    expect(due).toBeLessThan(30_000);
+    await stack.waitForBatch(later);
+    report('batch eta from the fleet', {
+      eta_s: (due / 1000).toFixed(1),
+      done_after_s: ((Date.now() - seen.at) / 1000).toFixed(1),
+    });
+    await stack.waitForBatch(backlog);
+  });
+
+  it('refuses a start_before already past, on a job and on a batch, naming the field', async () => {
+    const past = new Date(Date.now() - 60_000).toISOString();
+    const job = await stack.request('/v1/jobs', {
+      method: 'POST',
+      body: JSON.stringify({ prompt: 'too late', start_before: past }),
+    });
+    expect(job.status).toBe(400);
+    expect((job.body as { errors: unknown[] }).errors).toEqual([
+      { path: '/start_before', message: 'must be in the future' },
+    ]);
+    const batch = await stack.request('/v1/batches', {
+      method: 'POST',
+      body: JSON.stringify({ jobs: [{ prompt: 'too late' }], start_before: past }),
+    });
+    expect(batch.status).toBe(400);
+    expect((batch.body as { errors: unknown[] }).errors).toEqual([
+      { path: '/start_before', message: 'must be in the future' },
+    ]);
   });
 
   it('refuses start_before with start_within_s, naming the field', async () => {

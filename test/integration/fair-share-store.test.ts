@@ -64,6 +64,25 @@ describe('fair share positions (start-time fair queuing on BullMQ priorities)', 
     expect(await fair.reserve('a', ['normal'])).toEqual([fairPriority(1, 'normal')]);
   });
 
+  it("counts the jobs that start no later than a queued one, every tenant's, for a batch's eta", async () => {
+    await queue.obliterate({ force: true });
+    const add = (jobId: string, priority?: number) =>
+      queue.add('generate-images', {}, { jobId, ...(priority ? { priority } : {}) });
+    // Tenant a's backlog of 3, then b's batch of 2 interleaved with it by fair share.
+    const a = await fair.reserve('a', ['normal', 'normal', 'normal']);
+    for (const [i, priority] of a.entries()) await add(`a-${i}`, priority);
+    const b = await fair.reserve('b', ['normal', 'normal']);
+    for (const [i, priority] of b.entries()) await add(`b-${i}`, priority);
+    // b-1 shares position 2 with a-1, queued before it: a-0, b-0, a-1, b-1.
+    expect(await fair.jobsAhead('b-1')).toBe(4);
+    expect(await fair.jobsAhead('a-2')).toBe(5);
+    // A job without a priority waits in the plain list, ahead of every prioritized one.
+    await add('plain');
+    expect(await fair.jobsAhead('b-1')).toBe(5);
+    expect(await fair.jobsAhead('not-queued')).toBeNull();
+    await queue.obliterate({ force: true });
+  });
+
   it('stays inside BullMQ priorities: past the last position, first come first served', () => {
     expect(fairPriority(MAX_FAIR_POSITION, 'normal')).toBe(2 ** 21 - 1);
     expect(fairPriority(MAX_FAIR_POSITION + 10, 'normal')).toBe(2 ** 21 - 1);

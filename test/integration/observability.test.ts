@@ -1,4 +1,5 @@
 import { freePort } from '@imagen-queue/dev-stack';
+import type { BilledCall } from '@imagen-queue/imagen';
 import type { Job } from '@imagen-queue/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../support/processes.ts';
@@ -132,6 +133,33 @@ describe('operability: metrics, admin routes, heartbeats and log redaction', () 
     expect(
       samples.some((s) => s.name === 'imagen_queue_jobs' && s.labels.state === 'waiting'),
     ).toBe(true);
+  });
+
+  it("the worker's cost counters equal what the emulator billed, per model", async () => {
+    const samples = parseMetrics(
+      await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
+    );
+    const { data: calls } = (await (
+      await fetch(`${stack.emulator.url}/__emulator/calls`)
+    ).json()) as { data: BilledCall[] };
+    const billedUsd = calls.reduce((total, call) => total + call.usd, 0);
+    const billedCredits = calls.reduce((total, call) => total + call.credits, 0);
+    // Three answered calls at the emulator's default price; the refusal is free.
+    expect(billedUsd).toBeGreaterThan(0);
+    const model = jobs[0]!.request.model;
+    expect(jobs.every((job) => job.request.model === model)).toBe(true);
+    const labelled = (name: string) =>
+      samples.filter((s) => s.name === name).map((s) => s.labels.model);
+    expect(labelled('imagen_queue_provider_cost_usd_total')).toEqual([model]);
+    expect(labelled('imagen_queue_provider_credits_total')).toEqual([model]);
+    expect(sum(samples, 'imagen_queue_provider_cost_usd_total', { model })).toBeCloseTo(
+      billedUsd,
+      9,
+    );
+    expect(sum(samples, 'imagen_queue_provider_credits_total', { model })).toBeCloseTo(
+      billedCredits,
+      6,
+    );
   });
 
   it('the API /metrics reports queue states and request latency by route pattern', async () => {

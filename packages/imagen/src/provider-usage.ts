@@ -11,9 +11,16 @@ export interface ProviderUsage {
   usd: number | null;
 }
 
-/** `X-Client-Request-Id` takes 1–128 characters of `[A-Za-z0-9._:-]`. */
+/**
+ * `X-Client-Request-Id: <job id>.<call>`: `call` is the job's provider-call number, 1 for its first
+ * call and one more for each later one, whatever ended the one before (an error, a 429, a worker
+ * that stopped), so no two calls of a job share an id. The header takes 1–128 characters of
+ * `[A-Za-z0-9._:-]`: the job id is kept as it is (`job_…` is valid), any other character becomes
+ * `-`, and a long id is cut before the suffix, never the suffix itself.
+ */
 export function clientRequestId(jobId: string, call: number): string {
-  return `${jobId.replace(/[^A-Za-z0-9.:-]/g, '-')}.${call}`.slice(0, 128);
+  const suffix = `.${call}`;
+  return `${jobId.replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 128 - suffix.length)}${suffix}`;
 }
 
 export const CLIENT_REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -312,7 +312,7 @@ export interface paths {
                         };
                         /**
                          * Format: date-time
-                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call
+                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call. Must be in the future at submission
                          */
                         start_before?: string;
                         /** @description Like `start_before`, counted from submission */
@@ -374,7 +374,7 @@ export interface paths {
                         };
                         /**
                          * Format: date-time
-                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call
+                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call. Must be in the future at submission
                          */
                         start_before?: string;
                         /** @description Like `start_before`, counted from submission */
@@ -436,7 +436,7 @@ export interface paths {
                         };
                         /**
                          * Format: date-time
-                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call
+                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call. Must be in the future at submission
                          */
                         start_before?: string;
                         /** @description Like `start_before`, counted from submission */
@@ -498,7 +498,7 @@ export interface paths {
                         };
                         /**
                          * Format: date-time
-                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call
+                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call. Must be in the future at submission
                          */
                         start_before?: string;
                         /** @description Like `start_before`, counted from submission */
@@ -545,7 +545,7 @@ export interface paths {
                         };
                         /**
                          * Format: date-time
-                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call
+                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call. Must be in the future at submission
                          */
                         start_before?: string;
                         /** @description Like `start_before`, counted from submission */
@@ -592,7 +592,7 @@ export interface paths {
                         };
                         /**
                          * Format: date-time
-                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call
+                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call. Must be in the future at submission
                          */
                         start_before?: string;
                         /** @description Like `start_before`, counted from submission */
@@ -633,7 +633,7 @@ export interface paths {
                         };
                         /**
                          * Format: date-time
-                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call
+                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call. Must be in the future at submission
                          */
                         start_before?: string;
                         /** @description Like `start_before`, counted from submission */
@@ -1033,12 +1033,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Every job of the batch, one JSON object a line (`ResultLine`), in submission order; `?status=failed` gives the error file. Streamed page by page, so any batch size works. */
+        /** @description Every job of the batch, one JSON object a line (`ResultLine`), in submission order; `?status=failed` gives the error file. A job whose record has expired still has its line, status `expired`. Streamed page by page, so any batch size works. */
         get: {
             parameters: {
                 query?: {
-                    /** @description Only jobs in this status */
-                    status?: "queued" | "running" | "succeeded" | "failed" | "canceled";
+                    /** @description Only jobs in this status (`expired` included) */
+                    status?: "queued" | "running" | "succeeded" | "failed" | "canceled" | "expired";
                 };
                 header?: never;
                 path: {
@@ -1058,8 +1058,11 @@ export interface paths {
                             id: string;
                             /** @description Position in the submitted batch, from 0 */
                             index: number;
-                            /** @enum {unknown} */
-                            status: "queued" | "running" | "succeeded" | "failed" | "canceled";
+                            /**
+                             * @description The job's status, or `expired` when its record is gone (past `JOB_RETENTION_DAYS`): then only `id` and `index` are known, `request` and `usage` are null, `images` empty
+                             * @enum {unknown}
+                             */
+                            status: "queued" | "running" | "succeeded" | "failed" | "canceled" | "expired";
                             request: {
                                 model: string;
                                 prompt: string;
@@ -1082,7 +1085,7 @@ export interface paths {
                                     index: number;
                                 })[];
                                 enable_web_search?: boolean;
-                            };
+                            } | null;
                             images: {
                                 key: string;
                                 url: string;
@@ -1104,10 +1107,11 @@ export interface paths {
                                 credits: number | null;
                                 /** @description USD the provider reported; null when it reported none */
                                 cost_usd: number | null;
+                                /** @description The `X-Client-Request-Id` of each provider call, in order: `<job id>.<call>`, `call` counting every call of the job from 1 (429s too), as the provider's usage log shows it */
                                 request_ids: string[];
                                 /** @description The job whose stored images this one copied */
                                 cached_from?: string;
-                            };
+                            } | null;
                         };
                     };
                 };
@@ -1341,7 +1345,7 @@ export interface paths {
                         };
                         /**
                          * Format: date-time
-                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call
+                         * @description Not started by then: canceled with `deadline_exceeded`, no provider call. Must be in the future at submission
                          */
                         start_before?: string;
                         /** @description Like `start_before`, counted from submission */
@@ -3135,6 +3139,7 @@ export interface components {
                 credits: number | null;
                 /** @description USD the provider reported; null when it reported none */
                 cost_usd: number | null;
+                /** @description The `X-Client-Request-Id` of each provider call, in order: `<job id>.<call>`, `call` counting every call of the job from 1 (429s too), as the provider's usage log shows it */
                 request_ids: string[];
                 /** @description The job whose stored images this one copied */
                 cached_from?: string;
@@ -3170,7 +3175,7 @@ export interface components {
                 /** @description USD the provider reported; null when it reported none */
                 cost_usd: number | null;
             };
-            /** @description When the batch should be done at its measured pace; null before any finish */
+            /** @description An estimate of when the batch should be done. `GET /v1/batches/{id}`: from the jobs ahead of its last one in fair-share order and the fleet's measured pace (workers' slots at their call latency, its model's provider pace); lists and events, or with no worker measured yet: from its own pace since submission. Null when neither is known and once done */
             eta: string | null;
             max_cost_usd: number | null;
             /** @description Why jobs were left unstarted (`canceled` with this error code) */

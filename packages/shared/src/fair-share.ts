@@ -40,6 +40,12 @@ export interface FairShare {
   reserve(tenant: string, lanes: readonly FairLane[]): Promise<number[]>;
   /** A worker started the job with this BullMQ priority. */
   started(priority: number | undefined): Promise<void>;
+  /**
+   * Jobs that start no later than this queued one: those running, those waiting without a
+   * priority, those before it in fair-share order, and it. `null` when it is not queued by
+   * priority (started, delayed for a retry, or gone).
+   */
+  jobsAhead(jobId: string): Promise<number | null>;
 }
 
 interface FairCommands {
@@ -79,6 +85,21 @@ export function createFairShare(redis: RedisClient, options: { prefix: string })
     async started(priority) {
       if (!priority) return;
       await commands.iqFairAdvance(stateKey, String(fairPosition(priority)));
+    },
+    async jobsAhead(jobId) {
+      // One slot (the queue's hash tag): a pipeline, so the three figures are of one moment.
+      const answers = await client
+        .pipeline()
+        .zrank(queueKey('prioritized'), jobId)
+        .llen(queueKey('wait'))
+        .llen(queueKey('active'))
+        .exec();
+      const [rank, waiting, active] = (answers ?? []).map(([error, value]) => {
+        if (error) throw error;
+        return value as number | null;
+      });
+      if (rank === null || rank === undefined) return null;
+      return rank + 1 + (waiting ?? 0) + (active ?? 0);
     },
   };
 }

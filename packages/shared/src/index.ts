@@ -5,6 +5,7 @@ export * from './control/amounts.ts';
 export * from './control/budget-store.ts';
 export * from './control/control.ts';
 export * from './control/deterministic.ts';
+export * from './control/eta.ts';
 export * from './control/image-cache-store.ts';
 export * from './errors.ts';
 export * from './fair-share.ts';

@@ -12,6 +12,8 @@ export const METRIC_NAMES = {
   providerLatency: 'imagen_queue_provider_request_duration_seconds',
   providerRateLimited: 'imagen_queue_provider_rate_limited_total',
   providerRateLimit: 'imagen_queue_provider_rate_limit_per_minute',
+  providerCostUsd: 'imagen_queue_provider_cost_usd_total',
+  providerCredits: 'imagen_queue_provider_credits_total',
   workerConcurrency: 'imagen_queue_worker_concurrency',
   imagesStored: 'imagen_queue_images_stored_total',
   bytesStored: 'imagen_queue_image_bytes_stored_total',
@@ -40,6 +42,10 @@ export interface Metrics {
   providerRateLimited: Counter<'model'>;
   /** The adaptive limiter's current pace, calls per minute (fleet-wide, read from Redis). Label: model. */
   providerRateLimit: Gauge<'model'>;
+  /** USD the provider reported for its calls (nothing added when it reported none). Label: model. */
+  providerCostUsd: Counter<'model'>;
+  /** Credits the provider reported for its calls. Label: model. */
+  providerCredits: Counter<'model'>;
   /** This worker's current concurrency. Label: limited_by (provider_quota, concurrency_cap, memory, storage). */
   workerConcurrency: Gauge<'limited_by'>;
   /** Images written to S3. Label: model. */
@@ -153,6 +159,18 @@ export function createMetrics(
       registers,
     }),
     providerRateLimit,
+    providerCostUsd: new Counter({
+      name: METRIC_NAMES.providerCostUsd,
+      help: 'USD the provider reported for its calls',
+      labelNames: ['model'] as const,
+      registers,
+    }),
+    providerCredits: new Counter({
+      name: METRIC_NAMES.providerCredits,
+      help: 'Credits the provider reported for its calls',
+      labelNames: ['model'] as const,
+      registers,
+    }),
     imagesStored: new Counter({
       name: METRIC_NAMES.imagesStored,
       help: 'Images written to object storage',

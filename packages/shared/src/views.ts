@@ -1,5 +1,5 @@
 import type { BatchRecord } from './batch-store.ts';
-import { batchEta } from './control/eta.ts';
+import { batchEta, type EtaInputs } from './control/eta.ts';
 import type { JobRecord } from './job-store.ts';
 import type { Batch } from './schemas/batch.ts';
 import type { Job } from './schemas/job.ts';
@@ -40,8 +40,11 @@ export async function toJobView(
   };
 }
 
-/** The batch as the API shows it; its counts are live. */
-export function toBatchView(record: BatchRecord): Batch {
+/**
+ * The batch as the API shows it; its counts are live. Its `eta` uses the fleet's pace when
+ * `eta` inputs are given (`GET /v1/batches/{id}`), else the batch's own pace (lists, events).
+ */
+export function toBatchView(record: BatchRecord, eta?: EtaInputs): Batch {
   return {
     id: record.id,
     status: record.status,
@@ -51,7 +54,7 @@ export function toBatchView(record: BatchRecord): Batch {
     metadata: record.metadata,
     webhook_url: record.webhookUrl,
     usage: record.usage ?? EMPTY_USAGE,
-    eta: batchEta(record),
+    eta: batchEta(record, eta),
     max_cost_usd: record.maxCostUsd ?? null,
     stop_reason: record.stopReason ?? null,
   };

@@ -7,7 +7,6 @@ import {
 } from '@imagen-queue/imagen';
 import type { JobRecord, Logger, Metrics, Reservation, UsageStore } from '@imagen-queue/shared';
 import { type Budgets, settleBudget } from './budget.ts';
-import { usageMetrics } from './usage-metrics.ts';
 
 export interface ProviderCallContext {
   imagen: ImagenClient;
@@ -19,8 +18,9 @@ export interface ProviderCallContext {
 }
 
 /**
- * One provider call carrying `X-Client-Request-Id: <job>.<n>` (n counts every call of the job,
- * 429s too, so no two calls share an id), its reported cost added to job, batch and tenant.
+ * One provider call carrying `X-Client-Request-Id: <job id>.<call>` (`call` counts every call of
+ * the job, 429s too, which use no BullMQ attempt, so no two calls share an id), its reported cost
+ * added to job, batch and tenant.
  */
 export async function callProvider(
   job: JobRecord,
@@ -70,9 +70,8 @@ async function record(
   usage: ProviderUsage,
 ): Promise<void> {
   const model = job.request.model;
-  const counters = usageMetrics(ctx.metrics);
-  if (usage.usd !== null) counters?.costUsd.inc({ model }, usage.usd);
-  if (usage.credits !== null) counters?.credits.inc({ model }, usage.credits);
+  if (usage.usd !== null) ctx.metrics?.providerCostUsd.inc({ model }, usage.usd);
+  if (usage.credits !== null) ctx.metrics?.providerCredits.inc({ model }, usage.credits);
   if (!ctx.usage) return;
   try {
     await ctx.usage.record({

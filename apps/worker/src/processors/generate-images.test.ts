@@ -259,13 +259,13 @@ describe('generateImages: control', () => {
     expect(t.finished).toEqual(['canceled']);
   });
 
-  it('sends X-Client-Request-Id <job>.<n>, n counting every call', async () => {
+  it('sends X-Client-Request-Id <job id>.<call>, the job id kept as it is', async () => {
     const seen: (string | undefined)[] = [];
     const t = setup(async (_params, options) => {
       seen.push(options?.requestId);
       return twoImages();
     });
     await generateImages({ jobId: 'job_1', tenant: 'acme' }, t.ctx());
-    expect(seen).toEqual(['job-1.1']);
+    expect(seen).toEqual(['job_1.1']);
   });
 });

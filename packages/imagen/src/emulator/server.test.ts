@@ -150,7 +150,7 @@ describe('billing like the AI/ML API', () => {
     await post('/__emulator/config', { pricesUsd: { 'imagen-3.0-generate-002': 0.03 } });
     const answer = await post('/v1/images/generations', body('priced', { num_images: 2 }), {
       ...auth,
-      'x-client-request-id': 'job-abc.1',
+      'x-client-request-id': 'job_abc.1',
     });
     expect(answer.status).toBe(201);
     expect(Number(answer.headers.get('x-aimlapi-usd-spent'))).toBeCloseTo(0.06, 9);
@@ -162,7 +162,7 @@ describe('billing like the AI/ML API', () => {
       data: { request_id: string | null; status: number; usd: number; images: number }[];
     };
     expect(data).toEqual([
-      expect.objectContaining({ request_id: 'job-abc.1', status: 201, images: 2, usd: 0.06 }),
+      expect.objectContaining({ request_id: 'job_abc.1', status: 201, images: 2, usd: 0.06 }),
       expect.objectContaining({ request_id: null, status: 400, images: 0, usd: 0 }),
     ]);
     await post('/__emulator/config', { pricesUsd: {} });

@@ -6,7 +6,8 @@ export const ControlFields = {
   start_before: Type.Optional(
     Type.String({
       format: 'date-time',
-      description: 'Not started by then: canceled with `deadline_exceeded`, no provider call',
+      description:
+        'Not started by then: canceled with `deadline_exceeded`, no provider call. Must be in the future at submission',
     }),
   ),
   start_within_s: Type.Optional(
@@ -33,7 +34,10 @@ export interface JobControl {
 
 export const DEFAULT_CONTROL: JobControl = { startBefore: null, cache: true };
 
-/** Resolves `start_before`/`start_within_s` into one instant; both at once is a 400. */
+/**
+ * Resolves `start_before`/`start_within_s` into one instant; both at once, or a `start_before`
+ * not after `now`, is a 400.
+ */
 export function resolveControl(
   input: { start_before?: string; start_within_s?: number; cache?: boolean },
   now: number,
@@ -50,6 +54,12 @@ export function resolveControl(
     if (Number.isNaN(at)) {
       throw badRequest('start_before is not a time', [
         { path: `${path}/start_before`, message: 'must be an ISO-8601 time' },
+      ]);
+    }
+    // A deadline already passed would cancel the job unseen: refused now, like any bad field.
+    if (at <= now) {
+      throw badRequest('start_before is in the past', [
+        { path: `${path}/start_before`, message: 'must be in the future' },
       ]);
     }
     startBefore = new Date(at).toISOString();

@@ -23,7 +23,12 @@ export const Batch = Type.Object(
     webhook_url: Type.Union([Type.String(), Type.Null()]),
     usage: UsageTotals,
     eta: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
-      description: 'When the batch should be done at its measured pace; null before any finish',
+      description:
+        'An estimate of when the batch should be done. `GET /v1/batches/{id}`: from the jobs ' +
+        "ahead of its last one in fair-share order and the fleet's measured pace (workers' " +
+        "slots at their call latency, its model's provider pace); lists and events, or with no " +
+        'worker measured yet: from its own pace since submission. Null when neither is known ' +
+        'and once done',
     }),
     max_cost_usd: Type.Union([Type.Number(), Type.Null()]),
     stop_reason: Type.Union([Type.Literal('budget_exceeded'), Type.Null()], {

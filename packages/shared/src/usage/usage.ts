@@ -16,7 +16,11 @@ export type UsageTotals = Type.Static<typeof UsageTotals>;
 /** A job's usage: its totals plus the `X-Client-Request-Id` of each call. */
 export const JobUsage = Type.Object({
   ...UsageTotals.properties,
-  request_ids: Type.Array(Type.String()),
+  request_ids: Type.Array(Type.String(), {
+    description:
+      'The `X-Client-Request-Id` of each provider call, in order: `<job id>.<call>`, `call` ' +
+      "counting every call of the job from 1 (429s too), as the provider's usage log shows it",
+  }),
   cached_from: Type.Optional(
     Type.String({ description: 'The job whose stored images this one copied' }),
   ),

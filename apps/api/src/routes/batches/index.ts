@@ -23,6 +23,7 @@ import { registerNdjsonParser } from '../../lib/ndjson.ts';
 import { checkReferenceImages } from '../../lib/reference-images.ts';
 import { checkMetadata, checkWebhookUrl, resolveParams } from '../../lib/submission.ts';
 import { IdempotencyHeaders } from '../jobs/schemas.ts';
+import { createEtaReader } from './eta.ts';
 import results from './results.ts';
 import {
   BATCH_MAX_JOBS,
@@ -52,6 +53,12 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.log.warn({ err: error }, 'accepting sweep failed'),
   );
   fastify.addHook('onClose', () => sweeper.stop());
+  const readEta = createEtaReader({
+    redis: fastify.redis,
+    prefix: config.redis.prefix,
+    batchStore: fastify.batchStore,
+    jobStore: fastify.jobStore,
+  });
   const load = async (tenant: string, id: string): Promise<BatchRecord> => {
     const record = await fastify.batchStore.get(tenant, id);
     if (!record) throw notFound('batch');
@@ -177,7 +184,10 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/v1/batches/:id',
     { schema: { params: BatchParams, response: { 200: Batch } } },
-    async (request) => toBatchView(await load(request.tenant, request.params.id)),
+    async (request) => {
+      const record = await load(request.tenant, request.params.id);
+      return toBatchView(record, await readEta(record));
+    },
   );
 
   fastify.get(

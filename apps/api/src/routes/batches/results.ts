@@ -17,13 +17,23 @@ import { BatchParams } from './schemas.ts';
 /** Job records read per round trip: the stream holds one page at a time, whatever the batch. */
 const PAGE = 250;
 
+/**
+ * A line's status: the job's, or `expired` when its record is gone (a finished job's record lives
+ * `JOB_RETENTION_DAYS`): the line is still written, so the file has one line per job.
+ */
+const RESULT_STATUSES = [...JOB_STATUSES, 'expired'] as const;
+
 /** One line of the results file (documented; the stream itself is not validated per line). */
 export const ResultLine = Type.Object(
   {
     id: Type.String(),
     index: Type.Integer({ description: 'Position in the submitted batch, from 0' }),
-    status: Type.Enum(JOB_STATUSES),
-    request: GenerationParams,
+    status: Type.Enum(RESULT_STATUSES, {
+      description:
+        "The job's status, or `expired` when its record is gone (past `JOB_RETENTION_DAYS`): " +
+        'then only `id` and `index` are known, `request` and `usage` are null, `images` empty',
+    }),
+    request: Type.Union([GenerationParams, Type.Null()]),
     images: Type.Array(
       Type.Object({
         key: Type.String(),
@@ -34,13 +44,15 @@ export const ResultLine = Type.Object(
       }),
     ),
     error: Type.Union([JobError, Type.Null()]),
-    usage: JobUsage,
+    usage: Type.Union([JobUsage, Type.Null()]),
   },
   { $id: 'ResultLine' },
 );
 
 const ResultsQuery = Type.Object({
-  status: Type.Optional(Type.Enum(JOB_STATUSES, { description: 'Only jobs in this status' })),
+  status: Type.Optional(
+    Type.Enum(RESULT_STATUSES, { description: 'Only jobs in this status (`expired` included)' }),
+  ),
 });
 
 interface Stores {
@@ -57,7 +69,8 @@ const results: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         description:
           'Every job of the batch, one JSON object a line (`ResultLine`), in submission order; ' +
-          '`?status=failed` gives the error file. Streamed page by page, so any batch size works.',
+          '`?status=failed` gives the error file. A job whose record has expired still has its ' +
+          'line, status `expired`. Streamed page by page, so any batch size works.',
         params: BatchParams,
         querystring: ResultsQuery,
         produces: ['application/x-ndjson'],
@@ -102,11 +115,20 @@ async function* resultLines(
     const records = await Promise.all(ids.map((id) => stores.jobStore.get(tenant, id)));
     let page = '';
     for (const [offset, record] of records.entries()) {
-      if (!record || (status && record.status !== status)) continue;
-      page += `${JSON.stringify(await toLine(record, start + offset, stores.storage))}\n`;
+      if (status && (record?.status ?? 'expired') !== status) continue;
+      const index = start + offset;
+      const line = record
+        ? await toLine(record, index, stores.storage)
+        : expiredLine(ids[offset]!, index);
+      page += `${JSON.stringify(line)}\n`;
     }
     if (page) yield page;
   }
+}
+
+/** The line of a job whose record has expired: the batch still lists its id. */
+function expiredLine(id: string, index: number) {
+  return { id, index, status: 'expired', request: null, images: [], error: null, usage: null };
 }
 
 async function toLine(record: JobRecord, index: number, storage: Pick<Storage, 'presignGet'>) {

@@ -54,7 +54,10 @@ const lists: FastifyPluginAsyncTypebox = async (fastify) => {
         load: (ids) => Promise.all(ids.map((id) => fastify.batchStore.get(tenant, id))),
         keep: (batch) => !status || batch.status === status,
       });
-      return { data: page.data.map(toBatchView), next_cursor: page.next_cursor };
+      return {
+        data: page.data.map((record) => toBatchView(record)),
+        next_cursor: page.next_cursor,
+      };
     },
   );
 };
