@@ -12,7 +12,7 @@ export { ROOT, type RunningProcess, waitUntil } from '@imagen-queue/dev-stack';
 const testRun: RunOptions = {
   baseEnv: { NODE_ENV: 'test', LOG_LEVEL: 'info' },
   keepOutput: 1_000_000,
-  waitTimeoutMs: 20_000,
+  waitTimeoutMs: 60_000,
   stopTimeoutMs: 15_000,
   onSpawn: ({ name, child }) => started.children.add({ name, child }),
 };
