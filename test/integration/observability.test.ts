@@ -68,6 +68,8 @@ describe('operability: metrics, admin routes, heartbeats and log redaction', () 
         IMAGEN_API_KEY: PROVIDER_KEY,
         WORKER_METRICS_PORT: String(metricsPort),
         LOG_LEVEL: 'debug',
+        // Pinned, so the heartbeat's concurrency is a known value (adaptive, it follows the pace).
+        WORKER_CONCURRENCY: '4',
       },
     });
     // Three that succeed (one of them with two images), one the provider refuses for good.
