@@ -74,6 +74,7 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
   const imageCache = createImageCacheStore(deps.connection, {
     prefix: config.redis.prefix,
     ttlSeconds: config.worker.retentionSeconds,
+    imageRetentionDays: config.s3.imageRetentionDays,
   });
   const budgets = {
     store: createBudgetStore(deps.connection, { prefix: config.redis.prefix }),

@@ -2,6 +2,12 @@ import type { JobsOptions } from 'bullmq';
 import type { Config } from './config.ts';
 
 /**
+ * How many finished entries BullMQ keeps per queue (generation and webhooks alike), whatever
+ * their age: the records are what the API reads, BullMQ's copies are for a look in the board.
+ */
+export const FINISHED_KEPT = { completed: 100, failed: 1000 } as const;
+
+/**
  * The BullMQ options of one generation job: its id is the job's own, so a re-add is a no-op;
  * its priority is its fair-share position (see `FairShare`), never the client's number as is.
  * Finished entries are trimmed by count as well as age: the job's own record (kept for
@@ -17,7 +23,7 @@ export function generationJobOptions(
     attempts: config.worker.attempts,
     backoff: { type: 'custom' },
     priority,
-    removeOnComplete: { age: 3600, count: 10_000 },
-    removeOnFail: { age: config.worker.retentionSeconds, count: 10_000 },
+    removeOnComplete: { age: 3600, count: FINISHED_KEPT.completed },
+    removeOnFail: { age: config.worker.retentionSeconds, count: FINISHED_KEPT.failed },
   };
 }

@@ -1,6 +1,7 @@
 import { Queue, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatchStore } from '../batch-store.ts';
+import { FINISHED_KEPT } from '../generation-job-options.ts';
 import { createJobStore, type JobRecord } from '../job-store.ts';
 import { bullPrefix, DELIVER_WEBHOOK, type DeliverWebhookPayload, QUEUES } from '../jobs.ts';
 import { redisKeys } from '../keys.ts';
@@ -72,8 +73,8 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     backoff: { type: 'webhook' },
     // The event record and its delivery log are what stays readable; BullMQ's finished entries
     // are trimmed by count as well, so they never grow with the traffic of a whole retention.
-    removeOnComplete: { age: retentionSeconds, count: 10_000 },
-    removeOnFail: { age: retentionSeconds, count: 10_000 },
+    removeOnComplete: { age: retentionSeconds, count: FINISHED_KEPT.completed },
+    removeOnFail: { age: retentionSeconds, count: FINISHED_KEPT.failed },
   };
 
   const enqueue = async (event: WebhookEvent, indexes: { jobId?: string; batchId?: string }) => {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { createJobStore } from '../job-store.ts';
 import { redisKeys } from '../keys.ts';
 import type { RedisClient } from '../redis.ts';
 import type { DeliveryStatus, WebhookAttempt, WebhookEvent } from './events.ts';
@@ -48,6 +49,7 @@ export function createWebhookEventStore(
   const keys = redisKeys(options.prefix);
   const client = redis as Redis;
   const ttl = String(options.retentionSeconds);
+  const jobs = createJobStore(redis, options);
   return {
     async record(event, indexes) {
       const indexKeys = [
@@ -60,7 +62,13 @@ export function createWebhookEventStore(
         type: event.type,
         url: event.url,
         timestamp: event.timestamp,
-        subject: JSON.stringify(event.subject),
+        // A job event names its job: the job's record is kept as long as the event, so the body
+        // is rendered from it rather than from a second copy (a batch's snapshot is one per batch).
+        subject: JSON.stringify(
+          event.subject.kind === 'job'
+            ? { kind: 'job', id: event.subject.record.id }
+            : event.subject,
+        ),
         status: event.status,
         delivered_at: event.deliveredAt ?? '',
       };
@@ -78,13 +86,23 @@ export function createWebhookEventStore(
     async get(tenant, id) {
       const hash = await client.hgetall(keys.webhookEvent(tenant, id));
       if (!hash.id || hash.tenant !== tenant) return null;
+      const stored = JSON.parse(hash.subject!) as
+        | WebhookEvent['subject']
+        | { kind: 'job'; id: string; record?: undefined };
+      let subject: WebhookEvent['subject'];
+      if (stored.record) subject = stored;
+      else {
+        const record = await jobs.get(tenant, (stored as { id: string }).id);
+        if (!record) return null;
+        subject = { kind: 'job', record };
+      }
       return {
         id: hash.id,
         tenant,
         type: hash.type as WebhookEvent['type'],
         url: hash.url!,
         timestamp: hash.timestamp!,
-        subject: JSON.parse(hash.subject!),
+        subject,
         status: hash.status as DeliveryStatus,
         deliveredAt: hash.delivered_at || null,
       };
