@@ -1,5 +1,5 @@
 import { startReceiver as startWebhookReceiver } from '@imagen-queue/dev-stack';
-import { normalizeGeneration, QUEUES } from '@imagen-queue/shared';
+import { normalizeGeneration, QUEUE_STREAMS, QUEUES } from '@imagen-queue/shared';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ApiClient, jobParams, NO_PROVIDER, stackEnv, startBenchApi } from '../lib/api.ts';
@@ -57,6 +57,29 @@ async function families(redis: Redis, prefix: string): Promise<string> {
     .join('\n');
 }
 
+/** One stored record of each kind, to see what its fields cost. */
+async function samples(redis: Redis, prefix: string): Promise<string> {
+  const lines: string[] = [];
+  for (const pattern of [`${prefix}:*:job:job_*`, `${prefix}:*:webhook:evt_*`]) {
+    const [, [key]] = await redis.scan('0', 'MATCH', pattern, 'COUNT', 5000);
+    if (!key) continue;
+    const bytes = await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0');
+    lines.push(`  ${key} (${bytes} B): ${JSON.stringify(await redis.hgetall(key))}`);
+  }
+  return lines.join('\n');
+}
+
+async function countKeys(redis: Redis, pattern: string): Promise<number> {
+  let count = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
+    cursor = next;
+    count += keys.length;
+  } while (cursor !== '0');
+  return count;
+}
+
 /** One batch through our API; resolves once it is accepted whole (the 202). */
 async function submitBatch(client: ApiClient, jobs: Record<string, unknown>[], extra = {}) {
   const { status, body } = await client.post('/v1/batches', { jobs, ...extra });
@@ -79,7 +102,7 @@ async function open(queue: Queue): Promise<number> {
 
 export const redisBytes: Figure = {
   key: 'redis_bytes_per_job',
-  what: `Redis used_memory per job: queued (a ${QUEUED_JOBS.toLocaleString('en')}-job batch, no worker) vs BullMQ's addBulk of the same payloads; finished (two images, webhooks on)`,
+  what: `Redis used_memory per job: queued (a ${QUEUED_JOBS.toLocaleString('en')}-job batch, no worker) vs BullMQ's addBulk of the same payloads; finished (two images, webhooks on, once the batch, its webhooks and its jobs' minute-long SSE streams are done)`,
   goal: 'ratio ≤ 2, finished_bytes ≤ 3072',
   async run({ services, settings, log }) {
     const { redis } = services;
@@ -147,6 +170,7 @@ export const redisBytes: Figure = {
     const webhooks = new Queue(QUEUES.webhooks, {
       connection: webhooksConnection,
       prefix: `{${FINISHED_PREFIX}}`,
+      streams: QUEUE_STREAMS,
     });
     let finishedBytes: number;
     try {
@@ -173,8 +197,19 @@ export const redisBytes: Figure = {
       await finishBatch(Array.from({ length: WARMUP_JOBS }, (_, i) => twoImages(QUEUED_JOBS + i)));
       const before = await usedMemory(redis);
       await finishBatch(Array.from({ length: finishedJobs }, (_, i) => twoImages(i)));
+      // A job's SSE stream outlives its end by a minute (for followers still reading it); what
+      // a finished job costs for its retention is measured once those are gone.
+      await waitUntil(
+        async () => (await countKeys(redis, `${FINISHED_PREFIX}:*:job:*:events`)) === 0,
+        120_000,
+        "the finished jobs' SSE streams to expire",
+        1000,
+      );
       finishedBytes = ((await usedMemory(redis)) - before) / finishedJobs;
-      if (showFamilies) log(`finished, by family:\n${await families(redis, FINISHED_PREFIX)}`);
+      if (showFamilies) {
+        log(`finished, by family:\n${await families(redis, FINISHED_PREFIX)}`);
+        log(`finished, samples:\n${await samples(redis, FINISHED_PREFIX)}`);
+      }
     } finally {
       await Promise.all([worker.stop(), finishedApi.stop()]);
       await Promise.all([emulator.stop(), receiver.close(), webhooks.close()]);

@@ -1,4 +1,4 @@
-import { QUEUES, redisKeys } from '@imagen-queue/shared';
+import { QUEUE_STREAMS, QUEUES, redisKeys } from '@imagen-queue/shared';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { sleep } from './stats.ts';
@@ -10,6 +10,7 @@ export function benchQueue(redisUrl: string, prefix: string): Queue {
     // Options rather than a client: BullMQ closes a connection it made itself.
     connection: { host: url.hostname, port: Number(url.port), maxRetriesPerRequest: null },
     prefix: `{${prefix}}`,
+    streams: QUEUE_STREAMS,
   });
 }
 

@@ -1,4 +1,4 @@
-import { bullPrefix, FINISHED_KEPT, QUEUES, redisKeys } from '@imagen-queue/shared';
+import { bullPrefix, FINISHED_KEPT, QUEUE_STREAMS, QUEUES, redisKeys } from '@imagen-queue/shared';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,8 +39,9 @@ beforeAll(async () => {
   redis = new Redis(stack.env.REDIS_URL!);
   const url = new URL(stack.env.REDIS_URL!);
   const connection = { host: url.hostname, port: Number(url.port), maxRetriesPerRequest: null };
-  webhookQueue = new Queue(QUEUES.webhooks, { connection, prefix: bull });
-  generationQueue = new Queue(QUEUES.generation, { connection, prefix: bull });
+  const options = { connection, prefix: bull, streams: QUEUE_STREAMS };
+  webhookQueue = new Queue(QUEUES.webhooks, options);
+  generationQueue = new Queue(QUEUES.generation, options);
 }, 60_000);
 
 afterAll(async () => {
@@ -127,9 +128,10 @@ async function boundedFamily(key: string): Promise<string | null> {
     // BullMQ's per-queue bookkeeping: one key each, whatever the traffic.
     if (['meta', 'id', 'marker', 'pc', 'stalled'].includes(rest!)) return `bullmq ${rest}`;
     if (rest === 'events') {
-      // BullMQ trims its event stream to ~10,000 entries (approximate MAXLEN).
-      expect(await redis.xlen(key)).toBeLessThanOrEqual(10_000 + 1_000);
-      return 'bullmq events (XLEN ≤ 10,000)';
+      // BullMQ trims its event stream to ~QUEUE_STREAMS.events.maxLen (an approximate MAXLEN).
+      const cap = QUEUE_STREAMS.events.maxLen;
+      expect(await redis.xlen(key)).toBeLessThanOrEqual(cap + 200);
+      return `bullmq events (XLEN ≤ ~${cap})`;
     }
     if (rest === 'completed') {
       expect(await redis.zcard(key)).toBeLessThanOrEqual(FINISHED_KEPT.completed);

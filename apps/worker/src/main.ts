@@ -15,6 +15,7 @@ import {
   createWebhookSecrets,
   loadConfig,
   loadTracing,
+  QUEUE_STREAMS,
   QUEUES,
   setShutdownDates,
   startAcceptSweeper,
@@ -215,6 +216,7 @@ if (config.worker.metricsPort !== null) {
   const counts = new Queue(QUEUES.generation, {
     connection,
     prefix: bullPrefix(prefix),
+    streams: QUEUE_STREAMS,
   });
   releasers.add('metrics queue', () => counts.close());
   metrics.watchQueue(QUEUES.generation, () => counts.getJobCounts());
@@ -228,7 +230,11 @@ if (config.worker.metricsPort !== null) {
   releasers.add('metrics server', () => server.close());
 }
 // Batches whose accepting API died are rolled forward here too, so they finish with no API up.
-const acceptQueue = new Queue(QUEUES.generation, { connection, prefix: bullPrefix(prefix) });
+const acceptQueue = new Queue(QUEUES.generation, {
+  connection,
+  prefix: bullPrefix(prefix),
+  streams: QUEUE_STREAMS,
+});
 releasers.add('accept queue', () => acceptQueue.close());
 const acceptSweeper = startAcceptSweeper(
   createBatchAccepting({ connection, prefix, config, queue: acceptQueue }),

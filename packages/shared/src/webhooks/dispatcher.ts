@@ -3,7 +3,13 @@ import type { Redis } from 'ioredis';
 import { createBatchStore } from '../batch-store.ts';
 import { FINISHED_KEPT } from '../generation-job-options.ts';
 import { createJobStore, type JobRecord } from '../job-store.ts';
-import { bullPrefix, DELIVER_WEBHOOK, type DeliverWebhookPayload, QUEUES } from '../jobs.ts';
+import {
+  bullPrefix,
+  DELIVER_WEBHOOK,
+  type DeliverWebhookPayload,
+  QUEUE_STREAMS,
+  QUEUES,
+} from '../jobs.ts';
 import { redisKeys } from '../keys.ts';
 import type { RedisClient } from '../redis.ts';
 import { TERMINAL_STATUSES } from '../schemas/job.ts';
@@ -65,6 +71,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   const queue = new Queue<DeliverWebhookPayload>(QUEUES.webhooks, {
     connection,
     prefix: bullPrefix(prefix),
+    streams: QUEUE_STREAMS,
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
   queue.on('error', (error) => options.onError?.(error));

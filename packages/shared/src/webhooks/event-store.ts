@@ -2,7 +2,12 @@ import type { Redis } from 'ioredis';
 import { createJobStore } from '../job-store.ts';
 import { redisKeys } from '../keys.ts';
 import type { RedisClient } from '../redis.ts';
-import type { DeliveryStatus, WebhookAttempt, WebhookEvent } from './events.ts';
+import {
+  type DeliveryStatus,
+  jobEventId,
+  type WebhookAttempt,
+  type WebhookEvent,
+} from './events.ts';
 
 /**
  * Webhook events and their delivery log, under the tenant's hash tag: an id from another
@@ -42,6 +47,46 @@ for i = 2, #KEYS do
 end
 return 'new'`;
 
+// An attempt goes into the event's own hash (`a<n>`, compact, so the hash stays a small
+// listpack); nothing is written to an event that has expired. KEYS: event ARGV: attempt
+const ADD_ATTEMPT_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local n = redis.call('HINCRBY', KEYS[1], 'attempt_count', 1)
+redis.call('HSET', KEYS[1], 'a' .. n, ARGV[1])
+return n`;
+
+// KEYS: event ARGV: field, value, … (only on an event that still exists)
+const SET_IF_EXISTS_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1`;
+
+/** `at|status_code|error|duration_ms|next_retry_at`, empty for null: ~35 bytes, not ~110. */
+function packAttempt(attempt: WebhookAttempt): string {
+  return [
+    attempt.at,
+    attempt.status_code ?? '',
+    attempt.error ?? '',
+    attempt.duration_ms,
+    attempt.next_retry_at ?? '',
+  ].join('|');
+}
+
+function unpackAttempt(packed: string): WebhookAttempt {
+  const parts = packed.split('|');
+  // The error may hold a `|` itself: it is whatever lies between the second and the last two.
+  const [at, code] = parts;
+  const [duration, next] = parts.slice(-2);
+  const error = parts.slice(2, -2).join('|');
+  return {
+    at: at!,
+    status_code: code ? Number(code) : null,
+    error: error === '' ? null : error,
+    duration_ms: Number(duration),
+    next_retry_at: next ? next : null,
+  };
+}
+
 export function createWebhookEventStore(
   redis: RedisClient,
   options: { prefix: string; retentionSeconds: number },
@@ -52,10 +97,8 @@ export function createWebhookEventStore(
   const jobs = createJobStore(redis, options);
   return {
     async record(event, indexes) {
-      const indexKeys = [
-        ...(indexes.jobId ? [keys.jobWebhooks(event.tenant, indexes.jobId)] : []),
-        ...(indexes.batchId ? [keys.batchWebhooks(event.tenant, indexes.batchId)] : []),
-      ];
+      // A job's events need no list: their ids follow from its terminal count (`list`).
+      const indexKeys = indexes.batchId ? [keys.batchWebhooks(event.tenant, indexes.batchId)] : [];
       const fields = {
         id: event.id,
         tenant: event.tenant,
@@ -108,22 +151,41 @@ export function createWebhookEventStore(
       };
     },
     async attempts(tenant, id) {
-      const raw = await client.lrange(keys.webhookAttempts(tenant, id), 0, -1);
-      return raw.map((line) => JSON.parse(line) as WebhookAttempt);
+      const [[, hash], [, legacy]] = (await client
+        .pipeline()
+        .hgetall(keys.webhookEvent(tenant, id))
+        // Events recorded before attempts moved into the event hash kept them in a list.
+        .lrange(keys.webhookAttempts(tenant, id), 0, -1)
+        .exec()) as [[null, Record<string, string>], [null, string[]]];
+      const count = Number(hash.attempt_count ?? 0);
+      return [
+        ...legacy.map((line) => JSON.parse(line) as WebhookAttempt),
+        ...Array.from({ length: count }, (_, i) => hash[`a${i + 1}`])
+          .filter((packed): packed is string => packed !== undefined)
+          .map(unpackAttempt),
+      ];
     },
     async addAttempt(tenant, id, attempt) {
-      const key = keys.webhookAttempts(tenant, id);
-      await client.multi().rpush(key, JSON.stringify(attempt)).expire(key, ttl).exec();
+      await client.eval(ADD_ATTEMPT_LUA, 1, keys.webhookEvent(tenant, id), packAttempt(attempt));
     },
     async setStatus(tenant, id, status, at) {
-      const fields: Record<string, string> = { status };
-      if (status === 'delivered') fields.delivered_at = at ?? new Date().toISOString();
-      await client.hset(keys.webhookEvent(tenant, id), fields);
+      const fields = ['status', status];
+      if (status === 'delivered') fields.push('delivered_at', at ?? new Date().toISOString());
+      await client.eval(SET_IF_EXISTS_LUA, 1, keys.webhookEvent(tenant, id), ...fields);
     },
     async list(tenant, of, start, count) {
-      const key =
-        'jobId' in of ? keys.jobWebhooks(tenant, of.jobId) : keys.batchWebhooks(tenant, of.batchId);
-      return client.lrange(key, start, start + count - 1);
+      if ('batchId' in of)
+        return client.lrange(keys.batchWebhooks(tenant, of.batchId), start, start + count - 1);
+      // evt_<job>_1 … evt_<job>_<terminal count>: those recorded (a job without a URL has none).
+      const terminals = Number(
+        (await client.hget(keys.job(tenant, of.jobId), 'terminal_count')) ?? 0,
+      );
+      const ids = Array.from({ length: terminals }, (_, i) => jobEventId(of.jobId, i + 1));
+      if (ids.length === 0) return [];
+      const pipeline = client.pipeline();
+      for (const id of ids) pipeline.exists(keys.webhookEvent(tenant, id));
+      const exists = (await pipeline.exec()) ?? [];
+      return ids.filter((_, i) => exists[i]?.[1] === 1).slice(start, start + count);
     },
   };
 }
