@@ -52,6 +52,8 @@ const lifecycle = () =>
 
 describe('IMAGE_RETENTION_DAYS', () => {
   it('is a lifecycle rule on the bucket, expiring the images after that many days', async () => {
+    // The worker sets it in the background once it has started.
+    await waitUntil(async () => ((await lifecycle().catch(() => null))?.Rules?.length ?? 0) > 0);
     const { Rules } = await lifecycle();
     expect(Rules).toEqual([
       expect.objectContaining({

@@ -190,9 +190,11 @@ async function census(): Promise<Census> {
   const families = new Map<string, number>();
   const unbounded: string[] = [];
   for (const key of found) {
-    const ttl = await redis.ttl(key);
-    if (ttl === -2) continue; // expired between SCAN and TTL
-    if (ttl > 0) {
+    // PTTL, not TTL: TTL rounds a key's last half second down to 0.
+    const pttl = await redis.pttl(key);
+    if (pttl === -2) continue; // expired between SCAN and PTTL
+    if (pttl >= 0) {
+      const ttl = pttl / 1000;
       // What belongs to a job, batch, event, delivery or Idempotency-Key goes with the job
       // retention. (Others expire on clocks of their own: a tenant's usage of a day is its bill,
       // kept 400 days; the provider limiter's pace per model, a week.)

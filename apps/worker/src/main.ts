@@ -198,20 +198,26 @@ try {
 } catch (error) {
   logger.warn({ err: error }, 'could not check the S3 bucket; uploads will retry');
 }
-// IMAGE_RETENTION_DAYS as the bucket's lifecycle rule (removed again when unset). A server
-// that has no lifecycle support, or a key without the right, is no reason not to work.
+// IMAGE_RETENTION_DAYS as the bucket's lifecycle rule (removed again when unset), in the
+// background: a slow S3 does not hold up the start, and a server without lifecycle support,
+// or a key without the right, is no reason not to work.
 const imageRetentionDays = config.s3.imageRetentionDays;
-try {
-  const outcome = await storage.applyImageRetention(imageRetentionDays);
-  if (outcome !== 'unchanged')
-    logger.info({ imageRetentionDays, bucket: storage.bucket }, `image retention rule ${outcome}`);
-} catch (error) {
-  const log = imageRetentionDays === null ? logger.debug.bind(logger) : logger.warn.bind(logger);
-  log(
-    { err: error, imageRetentionDays, bucket: storage.bucket },
-    'could not apply IMAGE_RETENTION_DAYS as an S3 lifecycle rule: the bucket keeps images until they are deleted otherwise',
-  );
-}
+void storage.applyImageRetention(imageRetentionDays).then(
+  (outcome) => {
+    if (outcome !== 'unchanged')
+      logger.info(
+        { imageRetentionDays, bucket: storage.bucket },
+        `image retention rule ${outcome}`,
+      );
+  },
+  (error: unknown) => {
+    const log = imageRetentionDays === null ? logger.debug.bind(logger) : logger.warn.bind(logger);
+    log(
+      { err: error, imageRetentionDays, bucket: storage.bucket },
+      'could not apply IMAGE_RETENTION_DAYS as an S3 lifecycle rule: the bucket keeps images until they are deleted otherwise',
+    );
+  },
+);
 if (config.worker.metricsPort !== null) {
   const counts = new Queue(QUEUES.generation, {
     connection,
