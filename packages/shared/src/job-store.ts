@@ -5,8 +5,9 @@ import { type RedisKeys, redisKeys } from './keys.ts';
 import { createOutboxTenants } from './outbox-tenants.ts';
 import type { RedisClient } from './redis.ts';
 import type { GenerationParams } from './schemas/generation.ts';
-import type { JobError, JobStatus, StoredResult } from './schemas/job.ts';
+import type { JobError, JobStatus, StoredImage, StoredResult } from './schemas/job.ts';
 import { TERMINAL_STATUSES } from './schemas/job.ts';
+import { imageKey } from './storage.ts';
 import { type JobUsage, jobUsageFromHash } from './usage/usage.ts';
 
 /** A job as stored: the Redis hash behind `GET /v1/jobs/{id}`. */
@@ -124,13 +125,16 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
       const fields: Record<string, string> = {};
       const terminal = TERMINAL_STATUSES.includes(change.to);
       if (change.startedAt) fields.started_at = change.startedAt;
-      if (change.result !== undefined) fields.result = JSON.stringify(change.result);
       if (change.error !== undefined) fields.error = JSON.stringify(change.error);
       fields.finished_at = terminal ? now : '';
       const batchId =
         change.batchId !== undefined
           ? change.batchId
           : (await client.hmget(keys.job(tenant, id), 'batch_id'))[0];
+      if (change.result !== undefined)
+        fields.result = change.result
+          ? packResult(change.result, { tenant, batchId: batchId ?? null, id })
+          : '';
       if (terminal) await outboxTenants.ensure(tenant);
       const [applied, terminalCount, batchCompletion] = await transitionCommand.iqTransition(
         keys.job(tenant, id),
@@ -177,9 +181,48 @@ export function serializeJob(record: JobRecord): Record<string, string> {
   if (Object.keys(record.metadata).length > 0) fields.metadata = JSON.stringify(record.metadata);
   if (record.webhookUrl) fields.webhook_url = record.webhookUrl;
   if (record.priority !== 0) fields.priority = String(record.priority);
-  if (record.result) fields.result = JSON.stringify(record.result);
+  if (record.result) fields.result = packResult(record.result, record);
   if (record.error) fields.error = JSON.stringify(record.error);
   return fields;
+}
+
+type ImageOwner = { tenant: string; batchId: string | null; id: string };
+
+/**
+ * A result as stored: an image's `key` and `mime_type` are left out where they are what
+ * `imageKey` and PNG make them (every image we store), about 100 bytes an image.
+ */
+function packResult(result: StoredResult, owner: ImageOwner): string {
+  return JSON.stringify({
+    ...result,
+    images: result.images.map((image, index) => {
+      const { key, mime_type, ...rest } = image;
+      return {
+        ...(key === imageKey(owner.tenant, owner.batchId, owner.id, index) ? {} : { key }),
+        ...(mime_type === 'image/png' ? {} : { mime_type }),
+        ...rest,
+      };
+    }),
+  });
+}
+
+/** The stored result with every image's `key` and `mime_type` back; null when there is none. */
+export function unpackResult(
+  stored: string | null | undefined,
+  owner: ImageOwner,
+): StoredResult | null {
+  if (!stored || stored === 'null') return null;
+  const result = JSON.parse(stored) as Omit<StoredResult, 'images'> & {
+    images: (Omit<StoredImage, 'key' | 'mime_type'> & { key?: string; mime_type?: string })[];
+  };
+  return {
+    ...result,
+    images: result.images.map(({ key, mime_type, ...rest }, index) => ({
+      key: key ?? imageKey(owner.tenant, owner.batchId, owner.id, index),
+      mime_type: mime_type ?? 'image/png',
+      ...rest,
+    })),
+  };
 }
 
 function deserialize(hash: Record<string, string>): JobRecord {
@@ -196,7 +239,11 @@ function deserialize(hash: Record<string, string>): JobRecord {
     metadata: JSON.parse(hash.metadata ?? '{}'),
     webhookUrl: hash.webhook_url || null,
     priority: Number(hash.priority ?? 0),
-    result: JSON.parse(hash.result ?? 'null'),
+    result: unpackResult(hash.result, {
+      tenant: hash.tenant!,
+      batchId: hash.batch_id || null,
+      id: hash.id!,
+    }),
     error: JSON.parse(hash.error ?? 'null'),
     usage: jobUsageFromHash(hash),
     control: parseControl(hash.control),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { unpackResult } from '../job-store.ts';
 import { redisKeys } from '../keys.ts';
 import type { RedisClient } from '../redis.ts';
 import type { GenerationParams } from '../schemas/generation.ts';
@@ -41,17 +42,19 @@ export function createImageCacheStore(
     async find(tenant, request) {
       const jobId = await client.get(key(tenant, request));
       if (!jobId) return null;
-      const [result, finishedAt] = await client.hmget(
+      const [stored, finishedAt, batchId] = await client.hmget(
         keys.job(tenant, jobId),
         'result',
         'finished_at',
+        'batch_id',
       );
+      const result = unpackResult(stored, { tenant, batchId: batchId || null, id: jobId });
       const expiresAt = imagesExpireAt(finishedAt ?? null, retentionDays);
-      if (!result || result === 'null' || (expiresAt && Date.parse(expiresAt) <= Date.now())) {
+      if (!result || (expiresAt && Date.parse(expiresAt) <= Date.now())) {
         await client.del(key(tenant, request));
         return null;
       }
-      return { jobId, result: JSON.parse(result) as StoredResult };
+      return { jobId, result };
     },
     async remember(tenant, request, entry) {
       await client.set(key(tenant, request), entry.jobId, 'EX', ttlSeconds);

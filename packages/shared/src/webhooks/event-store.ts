@@ -35,7 +35,8 @@ export interface WebhookEventStore {
   ): Promise<string[]>;
 }
 
-// KEYS: event, index keys… ARGV: fields (JSON), retention seconds, event id
+// KEYS: event, index keys… ARGV: fields (JSON), retention seconds, event id (`status` is the
+// field every event has: it says whether the event exists)
 const RECORD_LUA = `
 local existing = redis.call('HGET', KEYS[1], 'status')
 if existing then return existing end
@@ -99,22 +100,20 @@ export function createWebhookEventStore(
     async record(event, indexes) {
       // A job's events need no list: their ids follow from its terminal count (`list`).
       const indexKeys = indexes.batchId ? [keys.batchWebhooks(event.tenant, indexes.batchId)] : [];
-      const fields = {
-        id: event.id,
-        tenant: event.tenant,
+      // The id and tenant are the key's. A job event's subject is its job, whose record is kept
+      // as long as the event: the body is rendered from it rather than from a second copy, and
+      // the job is named by the event's id (`evt_<job>_<n>`); a batch's snapshot is one a batch.
+      const subject = event.subject;
+      const fields: Record<string, string> = {
         type: event.type,
         url: event.url,
         timestamp: event.timestamp,
-        // A job event names its job: the job's record is kept as long as the event, so the body
-        // is rendered from it rather than from a second copy (a batch's snapshot is one per batch).
-        subject: JSON.stringify(
-          event.subject.kind === 'job'
-            ? { kind: 'job', id: event.subject.record.id }
-            : event.subject,
-        ),
         status: event.status,
-        delivered_at: event.deliveredAt ?? '',
       };
+      if (subject.kind === 'batch') fields.subject = JSON.stringify(subject);
+      else if (!event.id.startsWith(`evt_${subject.record.id}_`))
+        fields.subject = JSON.stringify({ kind: 'job', id: subject.record.id });
+      if (event.deliveredAt) fields.delivered_at = event.deliveredAt;
       const status = (await client.eval(
         RECORD_LUA,
         1 + indexKeys.length,
@@ -128,11 +127,14 @@ export function createWebhookEventStore(
     },
     async get(tenant, id) {
       const hash = await client.hgetall(keys.webhookEvent(tenant, id));
-      if (!hash.id || hash.tenant !== tenant) return null;
-      const stored = JSON.parse(hash.subject!) as
-        | WebhookEvent['subject']
-        | { kind: 'job'; id: string; record?: undefined };
+      if (!hash.status) return null;
+      const stored = (
+        hash.subject
+          ? JSON.parse(hash.subject)
+          : { kind: 'job', id: /^evt_(job_[0-9a-z]+)_\d+$/.exec(id)?.[1] ?? '' }
+      ) as WebhookEvent['subject'] | { kind: 'job'; id: string; record?: undefined };
       let subject: WebhookEvent['subject'];
+      // A snapshot (a batch's; a job's from before events named their job) or the job's record.
       if (stored.record) subject = stored;
       else {
         const record = await jobs.get(tenant, (stored as { id: string }).id);
@@ -140,7 +142,7 @@ export function createWebhookEventStore(
         subject = { kind: 'job', record };
       }
       return {
-        id: hash.id,
+        id,
         tenant,
         type: hash.type as WebhookEvent['type'],
         url: hash.url!,
