@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { unpackResult } from '../job-store.ts';
+import { joinField, unpackResult } from '../job-store.ts';
 import { redisKeys } from '../keys.ts';
 import type { RedisClient } from '../redis.ts';
 import type { GenerationParams } from '../schemas/generation.ts';
@@ -42,14 +42,13 @@ export function createImageCacheStore(
     async find(tenant, request) {
       const jobId = await client.get(key(tenant, request));
       if (!jobId) return null;
-      const [stored, finishedAt, batchId] = await client.hmget(
-        keys.job(tenant, jobId),
-        'result',
-        'finished_at',
-        'batch_id',
-      );
-      const result = unpackResult(stored, { tenant, batchId: batchId || null, id: jobId });
-      const expiresAt = imagesExpireAt(finishedAt ?? null, retentionDays);
+      const hash = await client.hgetall(keys.job(tenant, jobId));
+      const result = unpackResult(joinField(hash, 'result'), {
+        tenant,
+        batchId: hash.batch_id || null,
+        id: jobId,
+      });
+      const expiresAt = imagesExpireAt(hash.finished_at ?? null, retentionDays);
       if (!result || (expiresAt && Date.parse(expiresAt) <= Date.now())) {
         await client.del(key(tenant, request));
         return null;

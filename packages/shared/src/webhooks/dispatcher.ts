@@ -1,7 +1,6 @@
 import { Queue, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatchStore } from '../batch-store.ts';
-import { FINISHED_KEPT } from '../generation-job-options.ts';
 import { createJobStore, type JobRecord } from '../job-store.ts';
 import {
   bullPrefix,
@@ -79,9 +78,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     attempts: retryScheduleMs.length + 1,
     backoff: { type: 'webhook' },
     // The event record and its delivery log are what stays readable; BullMQ's finished entries
-    // are trimmed by count as well, so they never grow with the traffic of a whole retention.
-    removeOnComplete: { age: retentionSeconds, count: FINISHED_KEPT.completed },
-    removeOnFail: { age: retentionSeconds, count: FINISHED_KEPT.failed },
+    // are trimmed by count as well by the delivery worker (`keepFinished`).
   };
 
   const enqueue = async (event: WebhookEvent, indexes: { jobId?: string; batchId?: string }) => {
