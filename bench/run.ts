@@ -9,6 +9,7 @@ import { memory } from './figures/memory.ts';
 import { pipeline } from './figures/pipeline.ts';
 import { quotaKnown, quotaUse } from './figures/quota.ts';
 import { rateLimit } from './figures/rate-limit.ts';
+import { redisBytes } from './figures/redis-bytes.ts';
 import { status } from './figures/status.ts';
 import { submit } from './figures/submit.ts';
 import { webhookLatency } from './figures/webhook-latency.ts';
@@ -59,6 +60,7 @@ const foreground: Figure[] = [
   fairness,
   quotaUse,
   quotaKnown,
+  redisBytes,
 ];
 const selected = (figures: Figure[]) => figures.filter((f) => !only || only.includes(f.key));
 

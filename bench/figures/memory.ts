@@ -1,8 +1,8 @@
-import { jobParams, stackEnv, startBenchApi } from '../lib/api.ts';
+import { jobParams, stackEnv, startBenchApi, TENANT } from '../lib/api.ts';
 import type { Figure } from '../lib/figure.ts';
 import { noiseSeeds } from '../lib/noise-seeds.ts';
 import { startEmulator, startWorker } from '../lib/processes.ts';
-import { benchQueue } from '../lib/queues.ts';
+import { batchProgress } from '../lib/queues.ts';
 import { rssMb } from '../lib/rss.ts';
 import { median, round, sleep } from '../lib/stats.ts';
 import { submitJobs } from '../lib/submit-jobs.ts';
@@ -27,7 +27,6 @@ export const memory: Figure = {
     });
     const api = await startBenchApi(env);
     const worker = await startWorker(env);
-    const queue = benchQueue(services.redisUrl, PREFIX);
     try {
       const prompt = (i: number) => jobParams(i).prompt;
       const seeds = noiseSeeds(prompt, jobs, IMAGE_BYTES);
@@ -36,11 +35,10 @@ export const memory: Figure = {
       const samples: Sample[] = [];
       const deadline = Date.now() + 600_000;
       for (;;) {
-        const [counts, rss] = await Promise.all([
-          queue.getJobCounts('completed', 'failed'),
+        const [{ done }, rss] = await Promise.all([
+          batchProgress(services.redis, PREFIX, TENANT, batchIds),
           rssMb(worker.pid),
         ]);
-        const done = (counts.completed ?? 0) + (counts.failed ?? 0);
         if (rss === null) throw new Error(`the worker exited:\n${worker.output().slice(-1000)}`);
         samples.push({ done, rss });
         if (done >= jobs) break;
@@ -72,7 +70,6 @@ export const memory: Figure = {
     } finally {
       await Promise.all([worker.stop(), api.stop()]);
       await emulator.stop();
-      await queue.close();
     }
   },
 };

@@ -1,9 +1,9 @@
 import { startReceiver as startWebhookReceiver } from '@imagen-queue/dev-stack';
 import { normalizeGeneration } from '@imagen-queue/shared';
-import { jobParams, stackEnv, startBenchApi } from '../lib/api.ts';
+import { jobParams, stackEnv, startBenchApi, TENANT } from '../lib/api.ts';
 import type { Figure } from '../lib/figure.ts';
 import { startBaseline, startEmulator, startWorker } from '../lib/processes.ts';
-import { benchQueue, drainRate } from '../lib/queues.ts';
+import { batchProgress, benchQueue, drainRate } from '../lib/queues.ts';
 import { interleave, median, round } from '../lib/stats.ts';
 import { submitJobs } from '../lib/submit-jobs.ts';
 
@@ -41,8 +41,12 @@ export const pipeline: Figure = {
     ];
     const params = Array.from({ length: jobs }, (_, i) => jobParams(i));
     const runOurs = async (count: number) => {
-      await submitJobs(api.client, params.slice(0, count), { webhook_url: receiver.url });
-      return drainRate(ours, count, 120_000);
+      const batchIds = await submitJobs(api.client, params.slice(0, count), {
+        webhook_url: receiver.url,
+      });
+      return drainRate(ours, count, 120_000, () =>
+        batchProgress(services.redis, PREFIX, TENANT, batchIds),
+      );
     };
     const runBaseline = async (count: number) => {
       await theirs.addBulk(

@@ -17,6 +17,8 @@ export interface Settings {
   memory: { jobs: number; concurrency: number };
   webhook: { jobs: number };
   status: { bigBatch: number; requests: number; connections: number };
+  /** Jobs of the batch whose finished records `redis_bytes_per_job` weighs. */
+  redisBytes: { finishedJobs: number };
 }
 
 export function loadSettings(quick: boolean): Settings {
@@ -31,6 +33,7 @@ export function loadSettings(quick: boolean): Settings {
         memory: { jobs: 200, concurrency: 32 },
         webhook: { jobs: 50 },
         status: { bigBatch: 10_000, requests: 500, connections: 10 },
+        redisBytes: { finishedJobs: 1000 },
       }
     : {
         quick,
@@ -42,5 +45,6 @@ export function loadSettings(quick: boolean): Settings {
         memory: { jobs: 2000, concurrency: 32 },
         webhook: { jobs: 300 },
         status: { bigBatch: 100_000, requests: 3000, connections: 10 },
+        redisBytes: { finishedJobs: 5000 },
       };
 }

@@ -9,6 +9,7 @@ import {
   type GenerateImagesPayload,
   type JobName,
   type JobStore,
+  keepFinished,
   type Logger,
   type Metrics,
   noTracing,
@@ -74,6 +75,7 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
   const imageCache = createImageCacheStore(deps.connection, {
     prefix: config.redis.prefix,
     ttlSeconds: config.worker.retentionSeconds,
+    imageRetentionDays: config.s3.imageRetentionDays,
   });
   const budgets = {
     store: createBudgetStore(deps.connection, { prefix: config.redis.prefix }),
@@ -148,6 +150,8 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
       stalledInterval: Math.min(30_000, Math.max(10_000, 2 * config.imagen.timeoutMs)),
       // A worker killed mid-job leaves it stalled; it goes back to the queue this many times.
       maxStalledCount: 5,
+      // BullMQ keeps only the last finished entries: the job's record is what the API reads.
+      ...keepFinished(3600, config.worker.retentionSeconds),
       autorun: false,
       ...(tracing.bullmq ? { telemetry: tracing.bullmq } : {}),
       settings: {

@@ -16,6 +16,7 @@ import {
   loadConfig,
   loadTracing,
   presignedOrigins,
+  QUEUE_STREAMS,
   QUEUES,
   setShutdownDates,
   startAcceptSweeper,
@@ -205,10 +206,31 @@ try {
 } catch (error) {
   logger.warn({ err: error }, 'could not check the S3 bucket; uploads will retry');
 }
+// IMAGE_RETENTION_DAYS as the bucket's lifecycle rule (removed again when unset), in the
+// background: a slow S3 does not hold up the start, and a server without lifecycle support,
+// or a key without the right, is no reason not to work.
+const imageRetentionDays = config.s3.imageRetentionDays;
+void storage.applyImageRetention(imageRetentionDays).then(
+  (outcome) => {
+    if (outcome !== 'unchanged')
+      logger.info(
+        { imageRetentionDays, bucket: storage.bucket },
+        `image retention rule ${outcome}`,
+      );
+  },
+  (error: unknown) => {
+    const log = imageRetentionDays === null ? logger.debug.bind(logger) : logger.warn.bind(logger);
+    log(
+      { err: error, imageRetentionDays, bucket: storage.bucket },
+      'could not apply IMAGE_RETENTION_DAYS as an S3 lifecycle rule: the bucket keeps images until they are deleted otherwise',
+    );
+  },
+);
 if (config.worker.metricsPort !== null) {
   const counts = new Queue(QUEUES.generation, {
     connection,
     prefix: bullPrefix(prefix),
+    streams: QUEUE_STREAMS,
   });
   releasers.add('metrics queue', () => counts.close());
   metrics.watchQueue(QUEUES.generation, () => counts.getJobCounts());
@@ -222,7 +244,11 @@ if (config.worker.metricsPort !== null) {
   releasers.add('metrics server', () => server.close());
 }
 // Batches whose accepting API died are rolled forward here too, so they finish with no API up.
-const acceptQueue = new Queue(QUEUES.generation, { connection, prefix: bullPrefix(prefix) });
+const acceptQueue = new Queue(QUEUES.generation, {
+  connection,
+  prefix: bullPrefix(prefix),
+  streams: QUEUE_STREAMS,
+});
 releasers.add('accept queue', () => acceptQueue.close());
 const acceptSweeper = startAcceptSweeper(
   createBatchAccepting({ connection, prefix, config, queue: acceptQueue }),

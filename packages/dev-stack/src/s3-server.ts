@@ -31,6 +31,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     directory: options.dir,
     configureBuckets: (options.buckets ?? []).map((name) => ({ name, configs: [] })),
   });
+  serveLifecycle(server);
   await server.run();
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -39,4 +40,50 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     secretAccessKey: 'S3RVER',
     stop: () => server.close(),
   };
+}
+
+type KoaContext = {
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  status: number;
+  body: unknown;
+  type: string;
+  req: AsyncIterable<Buffer>;
+};
+
+/**
+ * Bucket lifecycle configuration (`?lifecycle`: PUT, GET, DELETE), which s3rver answers with
+ * NotImplemented: stored per bucket and read back as written, so a client's rule can be set and
+ * checked. Nothing expires here; that is the real S3's (or MinIO's) part.
+ */
+function serveLifecycle(server: S3rver): void {
+  const rules = new Map<string, string>();
+  const middleware = (server as unknown as { middleware: unknown[] }).middleware;
+  middleware.unshift(async (ctx: KoaContext, next: () => Promise<void>) => {
+    const bucket = /^\/([^/]+)\/?$/.exec(ctx.path)?.[1];
+    if (!bucket || !('lifecycle' in ctx.query)) return next();
+    if (ctx.method === 'PUT') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of ctx.req) chunks.push(chunk);
+      rules.set(bucket, Buffer.concat(chunks).toString('utf8'));
+      ctx.status = 200;
+      ctx.body = '';
+    } else if (ctx.method === 'DELETE') {
+      rules.delete(bucket);
+      ctx.status = 204;
+    } else if (ctx.method === 'GET') {
+      const stored = rules.get(bucket);
+      ctx.type = 'application/xml';
+      if (stored) {
+        ctx.status = 200;
+        ctx.body = stored;
+      } else {
+        ctx.status = 404;
+        ctx.body =
+          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchLifecycleConfiguration</Code>' +
+          `<Message>The lifecycle configuration does not exist</Message><BucketName>${bucket}</BucketName></Error>`;
+      }
+    } else return next();
+  });
 }

@@ -3144,6 +3144,8 @@ export interface components {
                 /** @description The job whose stored images this one copied */
                 cached_from?: string;
             };
+            /** @description When the stored images may be gone (IMAGE_RETENTION_DAYS after the job finished); null when images are kept or there are none */
+            expires_at: string | null;
         };
         Batch: {
             /** @example bat_01jd5q3w4xk8v2m9n7p6r5t4s3 */

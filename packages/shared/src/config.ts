@@ -31,6 +31,8 @@ export const EnvSchema = Type.Object({
   S3_SECRET_ACCESS_KEY: Type.Optional(Type.String()),
   S3_FORCE_PATH_STYLE: Type.Boolean({ default: false }),
   S3_PRESIGN_TTL_S: Type.Integer({ minimum: 1, maximum: 604800, default: 3600 }),
+  /** Unset: images are kept. Set: an S3 lifecycle rule expires them after this many days. */
+  IMAGE_RETENTION_DAYS: Type.Optional(Type.Integer({ minimum: 1, maximum: 36500 })),
   IMAGEN_PROVIDER: Type.Enum(['aimlapi', 'google'], { default: 'aimlapi' }),
   TENANT_BUDGETS_USD_PER_DAY: Type.Optional(Type.String()),
   IMAGEN_PRICES_USD: Type.Optional(Type.String()),
@@ -80,6 +82,8 @@ export interface Config {
     credentials: { accessKeyId: string; secretAccessKey: string } | null;
     forcePathStyle: boolean;
     presignTtlSeconds: number;
+    /** Days a stored image is kept (a lifecycle rule on the bucket); null = kept. */
+    imageRetentionDays: number | null;
   };
   imagen: {
     provider: Env['IMAGEN_PROVIDER'];
@@ -228,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           : null,
       forcePathStyle: parsed.S3_FORCE_PATH_STYLE,
       presignTtlSeconds: parsed.S3_PRESIGN_TTL_S,
+      imageRetentionDays: parsed.IMAGE_RETENTION_DAYS ?? null,
     },
     imagen: {
       provider: parsed.IMAGEN_PROVIDER,

@@ -7,15 +7,20 @@ const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
  * Crockford base32, so ids sort by creation and cannot be guessed.
  */
 export function newId(kind: 'job' | 'bat' | 'evt'): string {
-  let time = Date.now();
+  let tail = '';
+  for (const byte of randomBytes(16)) tail += ALPHABET[byte % 32];
+  return `${idTimePrefix(kind, Date.now())}${tail}`;
+}
+
+/** The start every id made at `ms` has: ids made earlier sort before it. */
+export function idTimePrefix(kind: 'job' | 'bat' | 'evt', ms: number): string {
+  let time = ms;
   let head = '';
   for (let i = 0; i < 10; i++) {
     head = ALPHABET[time % 32] + head;
     time = Math.floor(time / 32);
   }
-  let tail = '';
-  for (const byte of randomBytes(16)) tail += ALPHABET[byte % 32];
-  return `${kind}_${head}${tail}`;
+  return `${kind}_${head}`;
 }
 
 export const JOB_ID_PATTERN = '^job_[0-9a-z]{26}$';

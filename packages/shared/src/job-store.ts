@@ -5,8 +5,9 @@ import { type RedisKeys, redisKeys } from './keys.ts';
 import { createOutboxTenants } from './outbox-tenants.ts';
 import type { RedisClient } from './redis.ts';
 import type { GenerationParams } from './schemas/generation.ts';
-import type { JobError, JobStatus, StoredResult } from './schemas/job.ts';
+import type { JobError, JobStatus, StoredImage, StoredResult } from './schemas/job.ts';
 import { TERMINAL_STATUSES } from './schemas/job.ts';
+import { imageKey } from './storage.ts';
 import { type JobUsage, jobUsageFromHash } from './usage/usage.ts';
 
 /** A job as stored: the Redis hash behind `GET /v1/jobs/{id}`. */
@@ -124,13 +125,20 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
       const fields: Record<string, string> = {};
       const terminal = TERMINAL_STATUSES.includes(change.to);
       if (change.startedAt) fields.started_at = change.startedAt;
-      if (change.result !== undefined) fields.result = JSON.stringify(change.result);
       if (change.error !== undefined) fields.error = JSON.stringify(change.error);
       fields.finished_at = terminal ? now : '';
       const batchId =
         change.batchId !== undefined
           ? change.batchId
           : (await client.hmget(keys.job(tenant, id), 'batch_id'))[0];
+      if (change.result !== undefined) {
+        const packed = change.result
+          ? packResult(change.result, { tenant, batchId: batchId ?? null, id })
+          : '';
+        // Every chunk field is named, the unused ones empty: the script deletes those, so a
+        // shorter result (or none, a retried job's) leaves no stale chunk behind.
+        Object.assign(fields, splitField('result', packed, true));
+      }
       if (terminal) await outboxTenants.ensure(tenant);
       const [applied, terminalCount, batchCompletion] = await transitionCommand.iqTransition(
         keys.job(tenant, id),
@@ -155,24 +163,118 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
   };
 }
 
+/**
+ * The record's fields as stored. A field at its default (no batch, not started, no result, no
+ * metadata…) is left out, and `deserialize` reads its absence as the default: every field a
+ * Redis hash holds costs about 70 bytes of its own, and most of a queued job's are empty.
+ */
 export function serializeJob(record: JobRecord): Record<string, string> {
   const control = serializeControl(record.control);
-  return {
-    ...(control ? { control } : {}),
+  const fields: Record<string, string> = {
     id: record.id,
     tenant: record.tenant,
-    batch_id: record.batchId ?? '',
     status: record.status,
-    attempts: String(record.attempts),
     created_at: record.createdAt,
-    started_at: record.startedAt ?? '',
-    finished_at: record.finishedAt ?? '',
-    request: JSON.stringify(record.request),
-    metadata: JSON.stringify(record.metadata),
-    webhook_url: record.webhookUrl ?? '',
-    priority: String(record.priority),
-    result: JSON.stringify(record.result),
-    error: JSON.stringify(record.error),
+    ...splitField('request', JSON.stringify(record.request)),
+  };
+  if (control) fields.control = control;
+  if (record.batchId) fields.batch_id = record.batchId;
+  if (record.attempts !== 0) fields.attempts = String(record.attempts);
+  if (record.startedAt) fields.started_at = record.startedAt;
+  if (record.finishedAt) fields.finished_at = record.finishedAt;
+  if (Object.keys(record.metadata).length > 0)
+    Object.assign(fields, splitField('metadata', JSON.stringify(record.metadata)));
+  if (record.webhookUrl) fields.webhook_url = record.webhookUrl;
+  if (record.priority !== 0) fields.priority = String(record.priority);
+  if (record.result) Object.assign(fields, splitField('result', packResult(record.result, record)));
+  if (record.error) fields.error = JSON.stringify(record.error);
+  return fields;
+}
+
+/**
+ * Redis keeps a hash as a compact listpack while each value is at most `hash-max-listpack-value`
+ * bytes (64 by default), and as a hash table, about 1 KB more for a finished job, once one is
+ * longer. The long values, the request, the result and the metadata, are therefore stored in
+ * chunks of at most 64 bytes (`request`, `request.1`, …, cut between characters), up to
+ * `MAX_CHUNKS`; a longer value is stored whole (correct, only larger).
+ */
+const CHUNK_BYTES = 64;
+const MAX_CHUNKS = 64;
+
+/** `name`'s value as chunk fields; with `clearRest`, the unused chunk fields named, empty. */
+export function splitField(name: string, value: string, clearRest = false): Record<string, string> {
+  const chunks: string[] = [];
+  if (/^[\x20-\x7e]*$/.test(value)) {
+    for (let i = 0; i < value.length; i += CHUNK_BYTES)
+      chunks.push(value.slice(i, i + CHUNK_BYTES));
+  } else {
+    let current = '';
+    let bytes = 0;
+    for (const char of value) {
+      const size = Buffer.byteLength(char);
+      if (bytes + size > CHUNK_BYTES && current !== '') {
+        chunks.push(current);
+        current = '';
+        bytes = 0;
+      }
+      current += char;
+      bytes += size;
+    }
+    chunks.push(current);
+  }
+  const whole = chunks.length > MAX_CHUNKS;
+  const fields: Record<string, string> = {};
+  const stored = whole ? [value] : chunks.length === 0 ? [''] : chunks;
+  for (let i = 0; i < (clearRest ? MAX_CHUNKS : stored.length); i++)
+    fields[i === 0 ? name : `${name}.${i}`] = stored[i] ?? '';
+  return fields;
+}
+
+/** A value stored by `splitField` (or whole, as records before it were), or undefined. */
+export function joinField(hash: Record<string, string>, name: string): string | undefined {
+  const first = hash[name];
+  if (first === undefined) return undefined;
+  let value = first;
+  for (let i = 1; hash[`${name}.${i}`] !== undefined; i++) value += hash[`${name}.${i}`];
+  return value;
+}
+
+type ImageOwner = { tenant: string; batchId: string | null; id: string };
+
+/**
+ * A result as stored: an image's `key` and `mime_type` are left out where they are what
+ * `imageKey` and PNG make them (every image we store), about 100 bytes an image.
+ */
+function packResult(result: StoredResult, owner: ImageOwner): string {
+  return JSON.stringify({
+    ...result,
+    images: result.images.map((image, index) => {
+      const { key, mime_type, ...rest } = image;
+      return {
+        ...(key === imageKey(owner.tenant, owner.batchId, owner.id, index) ? {} : { key }),
+        ...(mime_type === 'image/png' ? {} : { mime_type }),
+        ...rest,
+      };
+    }),
+  });
+}
+
+/** The stored result with every image's `key` and `mime_type` back; null when there is none. */
+export function unpackResult(
+  stored: string | null | undefined,
+  owner: ImageOwner,
+): StoredResult | null {
+  if (!stored || stored === 'null') return null;
+  const result = JSON.parse(stored) as Omit<StoredResult, 'images'> & {
+    images: (Omit<StoredImage, 'key' | 'mime_type'> & { key?: string; mime_type?: string })[];
+  };
+  return {
+    ...result,
+    images: result.images.map(({ key, mime_type, ...rest }, index) => ({
+      key: key ?? imageKey(owner.tenant, owner.batchId, owner.id, index),
+      mime_type: mime_type ?? 'image/png',
+      ...rest,
+    })),
   };
 }
 
@@ -186,11 +288,15 @@ function deserialize(hash: Record<string, string>): JobRecord {
     createdAt: hash.created_at!,
     startedAt: hash.started_at || null,
     finishedAt: hash.finished_at || null,
-    request: JSON.parse(hash.request!),
-    metadata: JSON.parse(hash.metadata ?? '{}'),
+    request: JSON.parse(joinField(hash, 'request')!),
+    metadata: JSON.parse(joinField(hash, 'metadata') ?? '{}'),
     webhookUrl: hash.webhook_url || null,
     priority: Number(hash.priority ?? 0),
-    result: JSON.parse(hash.result ?? 'null'),
+    result: unpackResult(joinField(hash, 'result'), {
+      tenant: hash.tenant!,
+      batchId: hash.batch_id || null,
+      id: hash.id!,
+    }),
     error: JSON.parse(hash.error ?? 'null'),
     usage: jobUsageFromHash(hash),
     control: parseControl(hash.control),

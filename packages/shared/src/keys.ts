@@ -27,11 +27,13 @@ export function redisKeys(prefix: string) {
     /** Tenants that have ever had an outbox (a set; bounded by the configured tenants). */
     outboxTenants: () => `${prefix}:outbox:tenants`,
     webhookEvent: (tenant: string, eventId: string) => `${tenantTag(tenant)}:webhook:${eventId}`,
-    /** The event's delivery attempts, oldest first (a list of JSON). */
+    /**
+     * The event's delivery attempts, oldest first (a list of JSON): only events recorded before
+     * attempts moved into the event's own hash have one; read, never written.
+     */
     webhookAttempts: (tenant: string, eventId: string) =>
       `${tenantTag(tenant)}:webhook:${eventId}:attempts`,
-    /** Event ids of a job or of a batch (a list), for the delivery log. */
-    jobWebhooks: (tenant: string, id: string) => `${tenantTag(tenant)}:job:${id}:webhooks`,
+    /** Event ids of a batch (a list), for its delivery log (a job's follow from its record). */
     batchWebhooks: (tenant: string, id: string) => `${tenantTag(tenant)}:batch:${id}:webhooks`,
     /** The tenant's usage of one UTC day (a hash of `<model>|calls`, `<model>|usd`, …). */
     usageDay: (tenant: string, day: string) => `${tenantTag(tenant)}:usage:${day}`,

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { idTimePrefix } from './ids.ts';
 import { redisKeys } from './keys.ts';
 import type { RedisClient } from './redis.ts';
 
@@ -10,8 +11,10 @@ export type ListKind = 'jobs' | 'batches';
  * One sorted set per tenant and kind, every member at score 0, so the set orders by member:
  * our ids start with their creation time (see `newId`), so lexical order is time order and an
  * id is its own cursor (no offset that shifts while new work arrives). A member outlives its
- * record when the record expires; readers drop such members as they meet them (`forget`), and
- * the set itself expires `ttlSeconds` after the tenant last created anything.
+ * record when the record expires; readers drop such members as they meet them (`forget`), every
+ * `add` drops those created more than `ttlSeconds` ago (so a busy tenant's set does not grow
+ * with every job it ever made), and the set itself expires `ttlSeconds` after the tenant last
+ * created anything.
  */
 export interface ListIndex {
   add(tenant: string, kind: ListKind, ids: string[]): Promise<void>;
@@ -38,6 +41,11 @@ export function createListIndex(
       for (let i = 0; i < ids.length; i += CHUNK) {
         multi.zadd(key, ...ids.slice(i, i + CHUNK).flatMap((id) => ['0', id]));
       }
+      const horizon = idTimePrefix(
+        kind === 'jobs' ? 'job' : 'bat',
+        Date.now() - options.ttlSeconds * 1000,
+      );
+      multi.zremrangebylex(key, '-', `(${horizon}`);
       multi.expire(key, options.ttlSeconds);
       await multi.exec();
     },

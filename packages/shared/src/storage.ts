@@ -2,8 +2,12 @@ import { createHash } from 'node:crypto';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
+  DeleteBucketLifecycleCommand,
+  GetBucketLifecycleConfigurationCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  type LifecycleRule,
+  PutBucketLifecycleConfigurationCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -14,6 +18,22 @@ import type { Config } from './config.ts';
 /** Where the contract says an image lives: `{tenant}/{batch_id or "single"}/{job_id}/{index}.png`. */
 export function imageKey(tenant: string, batchId: string | null, jobId: string, index: number) {
   return `${tenant}/${batchId ?? 'single'}/${jobId}/${index}.png`;
+}
+
+/** The id of the bucket lifecycle rule `IMAGE_RETENTION_DAYS` keeps (other rules are left alone). */
+export const IMAGE_RETENTION_RULE = 'imagen-queue-image-retention';
+
+/**
+ * When a job's images may be gone: `IMAGE_RETENTION_DAYS` after the job finished (S3 deletes
+ * them at the first midnight UTC after their own creation + the days, which is no earlier).
+ * Null when images are kept or the job has none.
+ */
+export function imagesExpireAt(
+  finishedAt: string | null,
+  retentionDays: number | null | undefined,
+): string | null {
+  if (!retentionDays || !finishedAt) return null;
+  return new Date(Date.parse(finishedAt) + retentionDays * 86_400_000).toISOString();
 }
 
 export interface PutImageInput {
@@ -27,6 +47,8 @@ export interface PutImageInput {
 
 export interface Storage {
   bucket: string;
+  /** `IMAGE_RETENTION_DAYS`: how long stored images are kept; null = kept. */
+  imageRetentionDays: number | null;
   /** Writes the object; the same key written twice holds one object, never two. */
   putImage(input: PutImageInput): Promise<{ sha256: string; bytes: number }>;
   presignGet(key: string): Promise<string>;
@@ -34,6 +56,11 @@ export interface Storage {
   copyObject(from: string, to: string, signal?: AbortSignal): Promise<void>;
   /** Creates the bucket when missing; safe to call from many processes at once. */
   ensureBucket(): Promise<void>;
+  /**
+   * Sets (retention days) or removes (null) this system's lifecycle rule on the bucket, keeping
+   * any other rule. Throws what S3 answers (a server without lifecycle support: NotImplemented).
+   */
+  applyImageRetention(days: number | null): Promise<'set' | 'removed' | 'unchanged'>;
   ping(): Promise<void>;
   close(): void;
 }
@@ -71,6 +98,7 @@ export function createStorage(config: Config['s3']): Storage {
 
   return {
     bucket,
+    imageRetentionDays: config.imageRetentionDays,
     async putImage({ key, bytes, contentType, metadata, signal }) {
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       await client.send(
@@ -117,6 +145,48 @@ export function createStorage(config: Config['s3']): Storage {
             throw createError;
         }
       }
+    },
+    async applyImageRetention(days) {
+      let rules: LifecycleRule[] = [];
+      try {
+        const current = await client.send(
+          new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }),
+        );
+        rules = current.Rules ?? [];
+      } catch (error) {
+        if ((error as Error).name !== 'NoSuchLifecycleConfiguration') throw error;
+      }
+      const others = rules.filter((rule) => rule.ID !== IMAGE_RETENTION_RULE);
+      const ours = rules.find((rule) => rule.ID === IMAGE_RETENTION_RULE);
+      if (days === null) {
+        if (!ours) return 'unchanged';
+        if (others.length === 0) {
+          await client.send(new DeleteBucketLifecycleCommand({ Bucket: bucket }));
+        } else {
+          await client.send(
+            new PutBucketLifecycleConfigurationCommand({
+              Bucket: bucket,
+              LifecycleConfiguration: { Rules: others },
+            }),
+          );
+        }
+        return 'removed';
+      }
+      if (ours?.Expiration?.Days === days && ours.Status === 'Enabled') return 'unchanged';
+      // Images live under `{tenant}/…` (imageKey): the prefix they share is the bucket's root.
+      const rule: LifecycleRule = {
+        ID: IMAGE_RETENTION_RULE,
+        Status: 'Enabled',
+        Filter: { Prefix: '' },
+        Expiration: { Days: days },
+      };
+      await client.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket: bucket,
+          LifecycleConfiguration: { Rules: [...others, rule] },
+        }),
+      );
+      return 'set';
     },
     async ping() {
       await client.send(new HeadBucketCommand({ Bucket: bucket }));

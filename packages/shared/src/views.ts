@@ -3,13 +3,13 @@ import { batchEta, type EtaInputs } from './control/eta.ts';
 import type { JobRecord } from './job-store.ts';
 import type { Batch } from './schemas/batch.ts';
 import type { Job } from './schemas/job.ts';
-import type { Storage } from './storage.ts';
+import { imagesExpireAt, type Storage } from './storage.ts';
 import { EMPTY_USAGE } from './usage/usage.ts';
 
 /** The job as the API shows it, with fresh presigned URLs for its images. */
 export async function toJobView(
   record: JobRecord,
-  storage: Pick<Storage, 'presignGet'>,
+  storage: Pick<Storage, 'presignGet'> & { imageRetentionDays?: number | null },
 ): Promise<Job> {
   const result = record.result
     ? {
@@ -37,6 +37,9 @@ export async function toJobView(
     result,
     error: record.error,
     usage: record.usage ?? { ...EMPTY_USAGE, request_ids: [] },
+    expires_at: record.result?.images.length
+      ? imagesExpireAt(record.finishedAt ?? record.createdAt, storage.imageRetentionDays)
+      : null,
   };
 }
 

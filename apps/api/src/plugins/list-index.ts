@@ -8,7 +8,10 @@ declare module 'fastify' {
   }
 }
 
-/** A day past the job retention: by then every record it names has expired. */
+/**
+ * A day past the job retention: by then every record it names has expired, unless its job
+ * finished more than a day after it was created (still readable by id, no longer listed).
+ */
 const GRACE_SECONDS = 86_400;
 
 export default fp(

@@ -5,6 +5,7 @@ import {
   createJobStore,
   type JobStore,
   type Metrics,
+  QUEUE_STREAMS,
   QUEUES,
 } from '@imagen-queue/shared';
 import { Queue } from 'bullmq';
@@ -27,6 +28,7 @@ export default fp(
     const generation = new Queue(QUEUES.generation, {
       connection: fastify.redis,
       prefix: bullPrefix(config.redis.prefix),
+      streams: QUEUE_STREAMS,
       ...(fastify.tracing.bullmq ? { telemetry: fastify.tracing.bullmq } : {}),
     });
     generation.on('error', (error) => fastify.log.warn({ err: error }, 'generation queue error'));

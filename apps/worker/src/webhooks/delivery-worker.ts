@@ -2,6 +2,7 @@ import {
   bullPrefix,
   type Config,
   type DeliverWebhookPayload,
+  keepFinished,
   type Logger,
   type Metrics,
   noTracing,
@@ -72,6 +73,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       concurrency: deps.concurrency ?? 16,
       // Longer than one delivery's 10 s timeout, so a live attempt is never taken as stalled.
       lockDuration: 30_000,
+      // The event and its attempts are what stays readable; BullMQ keeps the last few.
+      ...keepFinished(config.worker.retentionSeconds, config.worker.retentionSeconds),
       autorun: false,
       ...(tracing.bullmq ? { telemetry: tracing.bullmq } : {}),
       settings: {

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { joinField, unpackResult } from '../job-store.ts';
 import { redisKeys } from '../keys.ts';
 import type { RedisClient } from '../redis.ts';
 import type { GenerationParams } from '../schemas/generation.ts';
 import type { StoredResult } from '../schemas/job.ts';
+import { imagesExpireAt } from '../storage.ts';
 
 /** An earlier succeeded job whose images an exact repeat may copy. */
 export interface CachedResult {
@@ -19,24 +21,42 @@ export interface ImageCacheStore {
 }
 
 /**
- * Per tenant, the request's fingerprint (every parameter, seed included) → the job that made it.
- * Entries expire with the images they point at, so a hit always names objects that exist.
+ * Per tenant, the request's fingerprint (every parameter, seed included) → the id of the job that
+ * made it. The result is read from that job's record, not stored a second time. Entries expire
+ * with the job's record, or sooner with its images (`IMAGE_RETENTION_DAYS`), and an entry whose
+ * images have passed their expiry is never served, so a hit always names objects that exist.
  */
 export function createImageCacheStore(
   redis: RedisClient,
-  options: { prefix: string; ttlSeconds: number },
+  options: { prefix: string; ttlSeconds: number; imageRetentionDays?: number | null },
 ): ImageCacheStore {
   const keys = redisKeys(options.prefix);
   const client = redis as Redis;
   const key = (tenant: string, request: GenerationParams) =>
     keys.imageCache(tenant, fingerprint(request));
+  const retentionDays = options.imageRetentionDays ?? null;
+  const ttlSeconds = retentionDays
+    ? Math.min(options.ttlSeconds, retentionDays * 86_400)
+    : options.ttlSeconds;
   return {
     async find(tenant, request) {
-      const value = await client.get(key(tenant, request));
-      return value ? (JSON.parse(value) as CachedResult) : null;
+      const jobId = await client.get(key(tenant, request));
+      if (!jobId) return null;
+      const hash = await client.hgetall(keys.job(tenant, jobId));
+      const result = unpackResult(joinField(hash, 'result'), {
+        tenant,
+        batchId: hash.batch_id || null,
+        id: jobId,
+      });
+      const expiresAt = imagesExpireAt(hash.finished_at ?? null, retentionDays);
+      if (!result || (expiresAt && Date.parse(expiresAt) <= Date.now())) {
+        await client.del(key(tenant, request));
+        return null;
+      }
+      return { jobId, result };
     },
     async remember(tenant, request, entry) {
-      await client.set(key(tenant, request), JSON.stringify(entry), 'EX', options.ttlSeconds);
+      await client.set(key(tenant, request), entry.jobId, 'EX', ttlSeconds);
     },
     async forget(tenant, request) {
       await client.del(key(tenant, request));

@@ -21,7 +21,11 @@ for _, s in ipairs(cjson.decode(ARGV[2])) do
 end
 if not allowed then return {0, 0, 0} end
 
-for field, value in pairs(cjson.decode(ARGV[3])) do redis.call('HSET', jobKey, field, value) end
+-- An empty or null field is removed rather than stored: absent reads as its default (serializeJob).
+for field, value in pairs(cjson.decode(ARGV[3])) do
+  if value == '' or value == 'null' then redis.call('HDEL', jobKey, field)
+  else redis.call('HSET', jobKey, field, value) end
+end
 redis.call('HSET', jobKey, 'status', to)
 if ARGV[5] ~= '0' then redis.call('HINCRBY', jobKey, 'attempts', tonumber(ARGV[5])) end
 
@@ -37,7 +41,11 @@ else
   redis.call('PERSIST', jobKey)
 end
 redis.call('XADD', jobEvents, 'MAXLEN', '~', 100, '*', 'status', to)
-redis.call('EXPIRE', jobEvents, retention)
+-- The job's event stream only serves those following it live (SSE, Prefer: wait), who read the
+-- record first and the stream's tail within moments: after the end it is kept a minute, not the
+-- record's whole retention (a stream costs kilobytes; the record says where the job ended).
+if terminal then redis.call('EXPIRE', jobEvents, math.min(retention, 60))
+else redis.call('EXPIRE', jobEvents, retention) end
 
 local completion = 0
 if ARGV[7] == '1' and redis.call('EXISTS', batchKey) == 1 then

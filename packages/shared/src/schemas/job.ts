@@ -58,6 +58,10 @@ export const Job = Type.Object(
     ]),
     error: Type.Union([JobError, Type.Null()]),
     usage: JobUsage,
+    expires_at: Type.Union([Timestamp, Type.Null()], {
+      description:
+        'When the stored images may be gone (IMAGE_RETENTION_DAYS after the job finished); null when images are kept or there are none',
+    }),
   },
   { $id: 'Job' },
 );

@@ -2,7 +2,13 @@ import { Queue, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatchStore } from '../batch-store.ts';
 import { createJobStore, type JobRecord } from '../job-store.ts';
-import { bullPrefix, DELIVER_WEBHOOK, type DeliverWebhookPayload, QUEUES } from '../jobs.ts';
+import {
+  bullPrefix,
+  DELIVER_WEBHOOK,
+  type DeliverWebhookPayload,
+  QUEUE_STREAMS,
+  QUEUES,
+} from '../jobs.ts';
 import { redisKeys } from '../keys.ts';
 import type { RedisClient } from '../redis.ts';
 import { TERMINAL_STATUSES } from '../schemas/job.ts';
@@ -64,6 +70,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   const queue = new Queue<DeliverWebhookPayload>(QUEUES.webhooks, {
     connection,
     prefix: bullPrefix(prefix),
+    streams: QUEUE_STREAMS,
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
   queue.on('error', (error) => options.onError?.(error));
@@ -71,9 +78,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     attempts: retryScheduleMs.length + 1,
     backoff: { type: 'webhook' },
     // The event record and its delivery log are what stays readable; BullMQ's finished entries
-    // are trimmed by count as well, so they never grow with the traffic of a whole retention.
-    removeOnComplete: { age: retentionSeconds, count: 10_000 },
-    removeOnFail: { age: retentionSeconds, count: 10_000 },
+    // are trimmed by count as well by the delivery worker (`keepFinished`).
   };
 
   const enqueue = async (event: WebhookEvent, indexes: { jobId?: string; batchId?: string }) => {

@@ -16,7 +16,10 @@ export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'stopped'] a
 /** `failed` = every retry used; `stopped` = the receiver answered 410 Gone. */
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
-/** One event as stored: the job or batch is a snapshot taken when the event happened. */
+/**
+ * One event. A batch's is a snapshot taken when the event happened; a job's is the job's record
+ * as it is when read (stored as a reference: the record lives as long as its events).
+ */
 export interface WebhookEvent {
   id: string;
   tenant: string;
@@ -75,7 +78,7 @@ export const batchEventId = (batchId: string, completion: number) =>
 
 /**
  * The body of one delivery: `{ type, timestamp, data }`. Rendered per attempt so presigned
- * URLs are fresh when a retry comes hours later; everything else is the stored snapshot.
+ * URLs are fresh when a retry comes hours later; everything else is the event's subject.
  */
 export async function renderEventBody(
   event: WebhookEvent,
