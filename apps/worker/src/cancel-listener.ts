@@ -1,4 +1,4 @@
-import type { Logger, RedisClient } from '@imagen-queue/shared';
+import { type Logger, type RedisClient, redisKeys } from '@imagen-queue/shared';
 import type { Worker } from 'bullmq';
 
 /**
@@ -13,7 +13,7 @@ export async function listenForCancels(
   worker: Pick<Worker, 'cancelJob'>,
   log: Logger,
 ): Promise<() => Promise<void>> {
-  const channel = `${prefix}:cancel`;
+  const channel = redisKeys(prefix).cancelChannel();
   subscriber.on('message', (received: string, message: string) => {
     if (received !== channel) return;
     try {

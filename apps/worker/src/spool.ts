@@ -1,5 +1,5 @@
 import type { GeneratedImage, GenerationResult } from '@imagen-queue/imagen';
-import type { Logger, RedisClient } from '@imagen-queue/shared';
+import { type Logger, type RedisClient, redisKeys } from '@imagen-queue/shared';
 import type { Redis } from 'ioredis';
 
 /**
@@ -38,8 +38,7 @@ export function createSpool(redis: RedisClient, options: SpoolOptions): Spool {
   // which only errs towards spooling less).
   const spooled = new Map<string, number>();
   const total = () => [...spooled.values()].reduce((sum, n) => sum + n, 0);
-  // Same hash tag as the job's record: one tenant's state stays in one cluster slot.
-  const key = (tenant: string, jobId: string) => `${options.prefix}:{t:${tenant}}:spool:${jobId}`;
+  const key = redisKeys(options.prefix).spool;
   return {
     async save(tenant, jobId, result) {
       const bytes = result.images.reduce((sum, image) => sum + image.bytes.length, 0);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import { bullPrefix, QUEUES } from './jobs.ts';
+import { redisKeys } from './keys.ts';
 import type { RedisClient } from './redis.ts';
 
 const RESERVE_LUA = readFileSync(new URL('./lua/fair-reserve.lua', import.meta.url), 'utf8');
@@ -60,9 +60,9 @@ export function createFairShare(redis: RedisClient, options: { prefix: string })
     client.defineCommand('iqFairAdvance', { numberOfKeys: 1, lua: ADVANCE_LUA });
   }
   const commands = client as unknown as FairCommands;
-  const tag = bullPrefix(options.prefix);
-  const queueKey = (name: string) => `${tag}:${QUEUES.generation}:${name}`;
-  const stateKey = `${tag}:fair`;
+  const keys = redisKeys(options.prefix);
+  const queueKey = keys.generationQueue;
+  const stateKey = keys.fairShare();
   return {
     async reserve(tenant, lanes) {
       const express = lanes.filter((lane) => lane === 'express').length;

@@ -42,8 +42,3 @@ export type JobPayload<N extends JobName> = Type.Static<(typeof JOB_PAYLOADS)[N]
  * ours passes it, since each one writes it to the queue's meta when it starts.
  */
 export const QUEUE_STREAMS = { events: { maxLen: 1000 } };
-
-/** BullMQ's key prefix, hash-tagged so each queue's keys stay in one Redis Cluster slot. */
-export function bullPrefix(prefix: string): string {
-  return `{${prefix}}`;
-}

@@ -1,3 +1,5 @@
+import { QUEUES } from './jobs.ts';
+
 /**
  * Every Redis key of ours. The tenant is the hash tag: all of one tenant's state lives in one
  * Redis Cluster slot (so our scripts may touch several keys at once), tenants spread over slots,
@@ -5,6 +7,11 @@
  */
 export function redisKeys(prefix: string) {
   const tenantTag = (tenant: string) => `${prefix}:{t:${tenant}}`;
+  const bull = bullPrefix(prefix);
+  const limiterState = (model?: string) =>
+    model === undefined
+      ? `${prefix}:{limiter}:provider`
+      : `${prefix}:{limiter}:provider:m:${model}`;
   return {
     job: (tenant: string, id: string) => `${tenantTag(tenant)}:job:${id}`,
     jobEvents: (tenant: string, id: string) => `${tenantTag(tenant)}:job:${id}:events`,
@@ -46,6 +53,34 @@ export function redisKeys(prefix: string) {
       `${tenantTag(tenant)}:image-cache:${fingerprint}`,
     /** The tenant's job or batch ids, newest first (a sorted set ordered by id; `ListIndex`). */
     listIndex: (tenant: string, kind: 'jobs' | 'batches') => `${tenantTag(tenant)}:index:${kind}`,
+    /** A job's images held while storage is down (a hash; `spool.ts`), in its tenant's slot. */
+    spool: (tenant: string, jobId: string) => `${tenantTag(tenant)}:spool:${jobId}`,
+    /** Pub/sub: the API publishes `{ jobId }` of a running job it canceled; workers abort it. */
+    cancelChannel: () => `${prefix}:cancel`,
+    /** `@fastify/rate-limit`'s namespace: it appends the tenant. */
+    rateLimitNamespace: () => `${prefix}:ratelimit:`,
+    /** Live workers' ids (a set) and each one's heartbeat (a string with its own expiry). */
+    workers: () => `${prefix}:{workers}`,
+    worker: (id: string) => `${prefix}:{workers}:${id}`,
+    /**
+     * The provider limiter's pace and rolling window for one model (`undefined`: the shared
+     * pace of calls that name none) and the set of models it has seen; one `{limiter}` tag,
+     * since its scripts touch them together.
+     */
+    limiterState,
+    limiterWindow: (model?: string) => `${limiterState(model)}:window`,
+    limiterModels: () => `${prefix}:{limiter}:models`,
+    /** The fair-share clock, beside BullMQ's generation queue (its script reads the queue too). */
+    fairShare: () => `${bull}:fair`,
+    /** One of BullMQ's keys of the generation queue (`wait`, `prioritized`, …). */
+    generationQueue: (name: string) => `${bull}:${QUEUES.generation}:${name}`,
+    /** The name a connection shows in `CLIENT LIST`, so a leak can be traced to its process. */
+    connectionName: (name: string) => `${prefix}:${name}`,
   };
+}
+
+/** BullMQ's key prefix, hash-tagged so each queue's keys stay in one Redis Cluster slot. */
+export function bullPrefix(prefix: string): string {
+  return `{${prefix}}`;
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -1,5 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Config } from './config.ts';
+import { redisKeys } from './keys.ts';
 import { pingEveryNode } from './redis-ready.ts';
 
 export type RedisClient = Redis | Cluster;
@@ -19,7 +20,7 @@ export function createRedis(
   { name, role }: RedisConnectionOptions,
 ): RedisClient {
   const options: RedisOptions = {
-    connectionName: `${config.prefix}:${name}`,
+    connectionName: redisKeys(config.prefix).connectionName(name),
     maxRetriesPerRequest: role === 'worker' ? null : 1,
     enableOfflineQueue: role === 'worker',
     connectTimeout: 5_000,

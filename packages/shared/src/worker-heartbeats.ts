@@ -1,3 +1,4 @@
+import { redisKeys } from './keys.ts';
 import type { RedisClient } from './redis.ts';
 
 /** What a worker process says about itself every few seconds. */
@@ -33,8 +34,9 @@ export interface InFlightJob {
  * `{workers}` hash tag so they sit in one Redis Cluster slot.
  */
 export function createHeartbeatStore(redis: RedisClient, prefix: string) {
-  const index = `${prefix}:{workers}`;
-  const key = (id: string) => `${prefix}:{workers}:${id}`;
+  const keys = redisKeys(prefix);
+  const index = keys.workers();
+  const key = keys.worker;
   return {
     async write(beat: WorkerHeartbeat, ttlSeconds: number): Promise<void> {
       await redis

@@ -1,4 +1,9 @@
-import { faultPoint, type JobRecord, type TransitionOutcome } from '@imagen-queue/shared';
+import {
+  faultPoint,
+  type JobRecord,
+  redisKeys,
+  type TransitionOutcome,
+} from '@imagen-queue/shared';
 import type { FastifyInstance } from 'fastify';
 
 export type FinishedHook = (job: JobRecord, outcome: TransitionOutcome) => Promise<void>;
@@ -37,7 +42,7 @@ export async function cancelJobs(
     }),
   );
   if (running.length > 0) {
-    const channel = `${fastify.config.redis.prefix}:cancel`;
+    const channel = redisKeys(fastify.config.redis.prefix).cancelChannel();
     await Promise.all(
       running.map((jobId) => fastify.redis.publish(channel, JSON.stringify({ jobId }))),
     );

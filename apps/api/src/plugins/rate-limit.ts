@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import { ProblemError } from '@imagen-queue/shared';
+import { ProblemError, redisKeys } from '@imagen-queue/shared';
 import fp from 'fastify-plugin';
 
 /**
@@ -15,7 +15,7 @@ export default fp(
       max: config.http.rateLimitPerMin,
       timeWindow: 60_000,
       redis: fastify.redis,
-      nameSpace: `${config.redis.prefix}:ratelimit:`,
+      nameSpace: redisKeys(config.redis.prefix).rateLimitNamespace(),
       skipOnError: true,
       enableDraftSpec: true,
       // Runs after auth's onRequest hook (route hooks come after the instance's): the tenant is known.

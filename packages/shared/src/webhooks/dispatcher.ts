@@ -2,14 +2,8 @@ import { Queue, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatchStore } from '../batch-store.ts';
 import { createJobStore, type JobRecord } from '../job-store.ts';
-import {
-  bullPrefix,
-  DELIVER_WEBHOOK,
-  type DeliverWebhookPayload,
-  QUEUE_STREAMS,
-  QUEUES,
-} from '../jobs.ts';
-import { redisKeys } from '../keys.ts';
+import { DELIVER_WEBHOOK, type DeliverWebhookPayload, QUEUE_STREAMS, QUEUES } from '../jobs.ts';
+import { bullPrefix, redisKeys } from '../keys.ts';
 import type { RedisClient } from '../redis.ts';
 import { TERMINAL_STATUSES } from '../schemas/job.ts';
 import { createWebhookEventStore, type WebhookEventStore } from './event-store.ts';
