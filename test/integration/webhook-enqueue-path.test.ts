@@ -1,15 +1,8 @@
-import {
-  createEmulator,
-  createImagenClient,
-  type Emulator,
-  type ImagenClient,
-} from '@imagen-queue/imagen';
+import { createEmulator, type Emulator } from '@imagen-queue/imagen';
 import {
   bullPrefix,
   createJobStore,
-  createLogger,
   createRedis,
-  createStorage,
   createWebhookDispatcher,
   jobEventId,
   loadConfig,
@@ -17,12 +10,7 @@ import {
   normalizeGeneration,
   QUEUES,
 } from '@imagen-queue/shared';
-import {
-  createGenerationWorker,
-  type GenerationWorker,
-} from '@imagen-queue/worker/generation-worker';
-import { createProviderLimiter } from '@imagen-queue/worker/limiter';
-import { createSpool } from '@imagen-queue/worker/spool';
+import { createWorkerApp, type WorkerApp } from '@imagen-queue/worker/app';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,61 +19,49 @@ import { testPrefix } from '../support/tracking.ts';
 
 // The path of a finished job's webhook event: the process that made the terminal transition
 // puts it in the delivery queue itself, before its BullMQ job completes. The outbox drain is
-// only the safety net for a process that died in between (fault-cancel-outbox.test.ts), and
-// no drain runs here, nor any delivery worker: whatever is in the queue, this worker put there.
-// Real Redis, a real emulator over HTTP, real S3; the generation worker of apps/worker in-process.
+// only the safety net for a process that died in between (fault-cancel-outbox.test.ts): the
+// worker's own drain takes only entries older than its grace (5 s), and the delivery queue is
+// paused, so its delivery worker takes nothing: whatever is in the queue, the finishing worker
+// put there. Real Redis, a real emulator over HTTP, real S3; the worker of apps/worker
+// in-process, built by the same factory its main.ts uses.
 const prefix = testPrefix();
 const tenant = 'acme';
-const env = serviceEnv(prefix, {
-  IMAGEN_API_KEY: 'emulator-key',
-  LOG_LEVEL: 'silent',
-  WORKER_CONCURRENCY: '2',
+const connection = createRedis(loadConfig(serviceEnv(prefix)).redis, {
+  name: 'webhook-enqueue-path',
+  role: 'worker',
 });
-const config = loadConfig(env);
-const connection = createRedis(config.redis, { name: 'webhook-enqueue-path', role: 'worker' });
 const store = createJobStore(connection, { prefix, retentionSeconds: 3600 });
-const storage = createStorage(config.s3);
-const logger = createLogger({ level: 'silent', name: 'webhook-enqueue-path', pretty: false });
 const webhooks = createWebhookDispatcher({
   connection,
   prefix,
-  retryScheduleMs: config.webhooks.retryScheduleMs,
+  retryScheduleMs: [5_000],
   retentionSeconds: 3600,
 });
 const generation = new Queue(QUEUES.generation, { connection, prefix: bullPrefix(prefix) });
 let emulator: Emulator;
-let imagen: ImagenClient;
-let worker: GenerationWorker;
+let app: WorkerApp;
 
 beforeAll(async () => {
-  await storage.ensureBucket();
   emulator = await createEmulator({ smallImages: true, apiKey: 'emulator-key' });
-  imagen = createImagenClient({
-    provider: 'aimlapi',
-    baseUrl: emulator.url,
-    apiKey: 'emulator-key',
-  });
-  worker = createGenerationWorker({
-    config,
-    connection,
-    logger,
-    store,
-    storage,
-    imagen,
-    limiter: createProviderLimiter(connection, { prefix, ...config.provider }),
-    spool: createSpool(connection, { prefix, ttlSeconds: 3600 }),
-    webhooks,
-  });
-  void worker.run();
+  await webhooks.queue.pause();
+  const config = loadConfig(
+    serviceEnv(prefix, {
+      IMAGEN_PROVIDER: 'aimlapi',
+      IMAGEN_BASE_URL: emulator.url,
+      IMAGEN_API_KEY: 'emulator-key',
+      LOG_LEVEL: 'silent',
+      WORKER_CONCURRENCY: '2',
+    }),
+  );
+  app = createWorkerApp(config);
+  await app.start();
 });
 
 afterAll(async () => {
-  await worker?.close();
+  await app?.close();
   await generation.close();
   await webhooks.close();
-  await imagen?.close();
   await emulator?.close();
-  storage.close();
   await connection.quit();
 });
 
@@ -97,15 +73,15 @@ describe('a finished job’s webhook event', () => {
       batchId: null,
       request: normalizeGeneration({ prompt: 'a heron at dawn', seed: 5 }),
       metadata: {},
-      // Never called: no delivery worker runs in this test.
+      // Never called: the delivery queue stays paused.
       webhookUrl: 'http://127.0.0.1:9/hook',
       priority: 0,
     });
     const completed = new Promise<void>((resolve, reject) => {
-      worker.on('completed', (done) => {
+      app.generation.on('completed', (done) => {
         if (done.id === job.id) resolve();
       });
-      worker.on('failed', (failed, error) => {
+      app.generation.on('failed', (failed, error) => {
         if (failed?.id === job.id) reject(error);
       });
     });

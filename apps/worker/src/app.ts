@@ -1,0 +1,317 @@
+import { createImagenClient } from '@imagen-queue/imagen';
+import {
+  bullPrefix,
+  type Config,
+  ConfigError,
+  createBatchAccepting,
+  createHeartbeatStore,
+  createJobStore,
+  createLogger,
+  createMetrics,
+  createRedis,
+  createReleasers,
+  createStorage,
+  createWebhookDispatcher,
+  createWebhookSecrets,
+  type Logger,
+  type Metrics,
+  noTracing,
+  presignedOrigins,
+  QUEUE_STREAMS,
+  QUEUES,
+  type RedisClient,
+  type Releasers,
+  type Storage,
+  setShutdownDates,
+  startAcceptSweeper,
+  startOutboxDeliverer,
+  type Tracing,
+} from '@imagen-queue/shared';
+import { Queue } from 'bullmq';
+import { createCallGate } from './call-gate.ts';
+import { listenForCancels } from './cancel-listener.ts';
+import { type ConcurrencyControl, startConcurrencyControl } from './concurrency.ts';
+import { createGenerationWorker, type GenerationWorker } from './generation-worker.ts';
+import { createInFlight, startHeartbeat } from './heartbeat.ts';
+import { createProviderLimiter, type ProviderLimiter } from './limiter.ts';
+import { startMetricsServer } from './metrics-server.ts';
+import { checkEvictionPolicy } from './redis-checks.ts';
+import { createSpool } from './spool.ts';
+import { createDeliveryWorker } from './webhooks/delivery-worker.ts';
+import { createWebhookHttp } from './webhooks/send-webhook.ts';
+
+/** What the process around the worker hands it; each defaults to the worker's own. */
+export interface WorkerAppDeps {
+  /** @defaultValue a pino logger named `worker` at `LOG_LEVEL` */
+  logger?: Logger;
+  /** Loaded by `main.ts` before anything else when `OTEL_*` asks for it. @defaultValue off */
+  tracing?: Tracing;
+}
+
+export interface WorkerApp {
+  /** The generation worker (BullMQ), for those that watch its events. */
+  readonly generation: GenerationWorker;
+  /** Checks Redis and the bucket, starts the sweepers, heartbeat and servers, then both workers. */
+  start(): Promise<void>;
+  /**
+   * Lets in-flight jobs finish for `WORKER_SHUTDOWN_GRACE_MS`, then aborts them; releases every
+   * resource in the reverse order of its creation. Once only: a second call waits for the first.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * The worker process as one object, as the API has `buildApp`: `main.ts` reads the config and
+ * handles signals, tests start the same thing in-process. Creating it opens the Redis
+ * connections and builds the clients; nothing runs and no timer starts before `start()`.
+ */
+export function createWorkerApp(config: Config, deps: WorkerAppDeps = {}): WorkerApp {
+  if (!config.imagen.apiKey) throw new ConfigError(['IMAGEN_API_KEY: is required by the worker']);
+  const logger =
+    deps.logger ?? createLogger({ level: config.log.level, name: 'worker', pretty: false });
+  const tracing = deps.tracing ?? noTracing;
+  const prefix = config.redis.prefix;
+  const releasers = createReleasers();
+
+  // Clients are created once here, in dependency order, and released in reverse.
+  const connection = createRedis(config.redis, { name: 'worker', role: 'worker' });
+  connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  releasers.add('redis', () => connection.quit());
+  const subscriber = createRedis(config.redis, { name: 'worker-cancel', role: 'worker' });
+  subscriber.on('error', (error) => logger.warn({ err: error }, 'redis subscriber error'));
+  releasers.add('redis subscriber', () => subscriber.quit());
+
+  const storage = createStorage(config.s3);
+  releasers.add('storage', () => storage.close());
+  setShutdownDates(config.imagen.modelShutdowns);
+  const imagen = createImagenClient({
+    provider: config.imagen.provider,
+    baseUrl: config.imagen.baseUrl,
+    apiKey: config.imagen.apiKey,
+    timeoutMs: config.imagen.timeoutMs,
+    // Adaptive: as many keep-alive connections as the concurrency may reach.
+    connections: config.worker.concurrencyPinned
+      ? config.worker.concurrency
+      : config.worker.maxConcurrency,
+    // Reference images a tenant names by URL connect only to public addresses, as webhooks do;
+    // our own stored images' presigned URLs point at S3, which may be private: that origin only
+    // skips the guard.
+    referenceImages: {
+      allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+      trustedOrigins: presignedOrigins(config.s3),
+    },
+    logger,
+  });
+  releasers.add('imagen', () => imagen.close());
+
+  const metrics = createMetrics();
+  const inFlight = createInFlight();
+  const limiter = createProviderLimiter(connection, { prefix, ...config.provider });
+  // Released after the generation worker, whose finishing jobs still enqueue their events.
+  const webhooks = createWebhookDispatcher({
+    connection,
+    prefix,
+    retryScheduleMs: config.webhooks.retryScheduleMs,
+    retentionSeconds: config.worker.retentionSeconds,
+    onError: (error) => logger.warn({ err: error }, 'webhook queue error'),
+    ...(tracing.bullmq ? { telemetry: tracing.bullmq } : {}),
+  });
+  releasers.add('webhook queue', () => webhooks.close());
+  // Started by start(); its place in the release order is here, before the queue it fills.
+  let outbox: { stop(): Promise<void> } | null = null;
+  releasers.add('outbox', () => outbox?.stop());
+  const webhookHttp = createWebhookHttp({
+    allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+  });
+  releasers.add('webhook http', () => webhookHttp.close());
+  const deliveryWorker = createDeliveryWorker({
+    config,
+    connection,
+    logger,
+    events: webhooks.events,
+    secrets: createWebhookSecrets(connection, { prefix }),
+    storage,
+    http: webhookHttp,
+    metrics,
+    tracing,
+  });
+  releasers.add('webhook worker', () => deliveryWorker.close());
+  const gate = createCallGate({
+    probe: () => storage.ping(),
+    memoryBudgetBytes: config.worker.memoryBudgetBytes,
+    log: logger,
+  });
+  const heartbeats = createHeartbeatStore(connection, prefix);
+  let capacity: ConcurrencyControl | null = null;
+  const worker = createGenerationWorker({
+    config,
+    connection,
+    logger,
+    store: createJobStore(connection, { prefix, retentionSeconds: config.worker.retentionSeconds }),
+    storage,
+    imagen,
+    limiter,
+    spool: createSpool(connection, {
+      prefix,
+      ttlSeconds: config.worker.spoolTtlSeconds,
+      maxBytes: config.worker.spoolMaxBytes,
+      log: logger,
+    }),
+    metrics,
+    gate,
+    observeCall: (latencyMs, bytes) => capacity?.observe(latencyMs, bytes),
+    inFlight,
+    webhooks,
+    tracing,
+  });
+  releasers.add('worker', () => worker.close());
+  releasers.add('concurrency control', () => capacity?.stop());
+  let heartbeat: ReturnType<typeof startHeartbeat> | null = null;
+  // Released before the worker closes: a stopping worker takes no new jobs, so it leaves the list.
+  releasers.add('heartbeat', () => heartbeat?.stop());
+
+  async function start() {
+    // Events owed by transitions whose process died before enqueuing them (outbox.ts).
+    outbox = startOutboxDeliverer({
+      connection,
+      prefix,
+      dispatcher: webhooks,
+      onError: (error) => logger.warn({ err: error }, 'outbox drain failed'),
+    });
+    const control = startConcurrencyControl({
+      worker,
+      paces: () => limiter.paces(),
+      liveWorkers: async () => (await heartbeats.list()).length,
+      gate,
+      pinned: config.worker.concurrencyPinned ? config.worker.concurrency : null,
+      maxConcurrency: config.worker.maxConcurrency,
+      memoryBudgetBytes: config.worker.memoryBudgetBytes,
+      initialPerMin: config.provider.initialPerMin,
+      log: logger,
+    });
+    capacity = control;
+    heartbeat = startHeartbeat({
+      store: heartbeats,
+      inFlight,
+      capacity: () => control.status(),
+      logger,
+    });
+    releasers.add('cancel listener', await listenForCancels(subscriber, prefix, worker, logger));
+
+    await checkEvictionPolicy(connection, logger);
+    await prepareBucket(storage, config, logger);
+    if (config.worker.metricsPort !== null) {
+      const watched = { connection, metrics, webhooks, limiter, capacity: control };
+      await serveMetrics(config, config.worker.metricsPort, watched, releasers, logger);
+    }
+    // Batches whose accepting API died are rolled forward here too, so they finish with no API up.
+    const acceptQueue = new Queue(QUEUES.generation, {
+      connection,
+      prefix: bullPrefix(prefix),
+      streams: QUEUE_STREAMS,
+    });
+    releasers.add('accept queue', () => acceptQueue.close());
+    const acceptSweeper = startAcceptSweeper(
+      createBatchAccepting({ connection, prefix, config, queue: acceptQueue }),
+      (error) => logger.warn({ err: error }, 'accepting sweep failed'),
+    );
+    releasers.add('accept sweeper', () => acceptSweeper.stop());
+    void worker.run();
+    void deliveryWorker.run();
+    logger.info(
+      {
+        concurrency: config.worker.concurrencyPinned ? config.worker.concurrency : 'adaptive',
+        queue: QUEUES.generation,
+        workerId: heartbeat.id,
+      },
+      'worker started',
+    );
+  }
+
+  let closing: Promise<void> | null = null;
+  async function close() {
+    const force = setTimeout(() => {
+      logger.warn('grace period over; aborting in-flight jobs');
+      worker.cancelAllJobs('shutdown');
+    }, config.worker.shutdownGraceMs);
+    force.unref();
+    await releasers.releaseAll((name, error) =>
+      logger.error({ err: error, resource: name }, 'release failed'),
+    );
+    clearTimeout(force);
+  }
+
+  return {
+    generation: worker,
+    start,
+    close: () => {
+      closing ??= close();
+      return closing;
+    },
+  };
+}
+
+/**
+ * The bucket, and `IMAGE_RETENTION_DAYS` as its lifecycle rule (removed again when unset). The
+ * rule is applied in the background: a slow S3 does not hold up the start, and a server without
+ * lifecycle support, or a key without the right, is no reason not to work.
+ */
+async function prepareBucket(storage: Storage, config: Config, logger: Logger) {
+  try {
+    await storage.ensureBucket();
+  } catch (error) {
+    logger.warn({ err: error }, 'could not check the S3 bucket; uploads will retry');
+  }
+  const imageRetentionDays = config.s3.imageRetentionDays;
+  void storage.applyImageRetention(imageRetentionDays).then(
+    (outcome) => {
+      if (outcome !== 'unchanged')
+        logger.info(
+          { imageRetentionDays, bucket: storage.bucket },
+          `image retention rule ${outcome}`,
+        );
+    },
+    (error: unknown) => {
+      const log =
+        imageRetentionDays === null ? logger.debug.bind(logger) : logger.warn.bind(logger);
+      log(
+        { err: error, imageRetentionDays, bucket: storage.bucket },
+        'could not apply IMAGE_RETENTION_DAYS as an S3 lifecycle rule: the bucket keeps images until they are deleted otherwise',
+      );
+    },
+  );
+}
+
+interface Watched {
+  connection: RedisClient;
+  metrics: Metrics;
+  webhooks: { queue: Pick<Queue, 'getJobCounts'> };
+  limiter: Pick<ProviderLimiter, 'paces'>;
+  capacity: Pick<ConcurrencyControl, 'status'>;
+}
+
+/** The Prometheus `/metrics` server (`WORKER_METRICS_PORT`) and the gauges it samples. */
+async function serveMetrics(
+  config: Config,
+  port: number,
+  watched: Watched,
+  releasers: Releasers,
+  logger: Logger,
+) {
+  const { connection, metrics, webhooks, limiter, capacity } = watched;
+  const counts = new Queue(QUEUES.generation, {
+    connection,
+    prefix: bullPrefix(config.redis.prefix),
+    streams: QUEUE_STREAMS,
+  });
+  releasers.add('metrics queue', () => counts.close());
+  metrics.watchQueue(QUEUES.generation, () => counts.getJobCounts());
+  metrics.watchQueue(QUEUES.webhooks, () => webhooks.queue.getJobCounts());
+  metrics.watchRateLimit(() => limiter.paces());
+  metrics.watchConcurrency(() => {
+    const { concurrency, limited_by } = capacity.status();
+    return { concurrency, limitedBy: limited_by };
+  });
+  const server = await startMetricsServer(metrics, port, logger);
+  releasers.add('metrics server', () => server.close());
+}
