@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { redisKeys } from './keys.ts';
+import type { RedisWrites } from './queue-pipeline.ts';
 import type { RedisClient } from './redis.ts';
 
 export type ListKind = 'jobs' | 'batches';
@@ -15,6 +16,8 @@ export type ListKind = 'jobs' | 'batches';
  */
 export interface ListIndex {
   add(tenant: string, kind: ListKind, ids: string[]): Promise<void>;
+  /** `add`'s commands queued with the enqueue of the jobs (`addBulkWith`). */
+  stageAdd(writes: RedisWrites, tenant: string, kind: ListKind, ids: string[]): void;
   /** Up to `count` ids older than `before` (exclusive; none = from the newest). */
   page(tenant: string, kind: ListKind, before: string | null, count: number): Promise<string[]>;
   /** Drops ids whose records are gone. */
@@ -30,17 +33,27 @@ export function createListIndex(
 ): ListIndex {
   const keys = redisKeys(options.prefix);
   const client = redis as Redis;
+  const stageAdd = (
+    writes: RedisWrites,
+    tenant: string,
+    kind: ListKind,
+    ids: string[],
+  ): void => {
+    if (ids.length === 0) return;
+    const key = keys.listIndex(tenant, kind);
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      writes.zadd(key, ...ids.slice(i, i + CHUNK).flatMap((id) => ['0', id]));
+    }
+    writes.expire(key, options.ttlSeconds);
+  };
   return {
     async add(tenant, kind, ids) {
       if (ids.length === 0) return;
-      const key = keys.listIndex(tenant, kind);
       const multi = client.multi();
-      for (let i = 0; i < ids.length; i += CHUNK) {
-        multi.zadd(key, ...ids.slice(i, i + CHUNK).flatMap((id) => ['0', id]));
-      }
-      multi.expire(key, options.ttlSeconds);
+      stageAdd(multi as unknown as RedisWrites, tenant, kind, ids);
       await multi.exec();
     },
+    stageAdd,
     page(tenant, kind, before, count) {
       return client.zrevrangebylex(
         keys.listIndex(tenant, kind),
