@@ -146,9 +146,14 @@ export async function startApi(
   await api.waitForOutput(/api listening/);
   const url = `http://127.0.0.1:${port}`;
   // The API listens before its Redis connection is up, and answers 503 until it is: a client
-  // (and so every test) starts once /readyz says 200, as a load balancer would.
+  // (and so every test) starts once /readyz says Redis is ok. Not the whole 200: the bucket is
+  // created by the worker, and a test that starts the API alone (the fault tests) has none yet.
   await waitUntil(
-    async () => (await fetch(`${url}/readyz`)).status === 200,
+    async () => {
+      const answer = await fetch(`${url}/readyz`);
+      const body = (await answer.json()) as { checks?: { redis?: string } };
+      return body.checks?.redis === 'ok';
+    },
     30_000,
     `${url}/readyz`,
   );
