@@ -33,12 +33,7 @@ export function createListIndex(
 ): ListIndex {
   const keys = redisKeys(options.prefix);
   const client = redis as Redis;
-  const stageAdd = (
-    writes: RedisWrites,
-    tenant: string,
-    kind: ListKind,
-    ids: string[],
-  ): void => {
+  const stageAdd = (writes: RedisWrites, tenant: string, kind: ListKind, ids: string[]): void => {
     if (ids.length === 0) return;
     const key = keys.listIndex(tenant, kind);
     for (let i = 0; i < ids.length; i += CHUNK) {
