@@ -10,6 +10,7 @@ import { generationJobOptions } from './generation-job-options.ts';
 import { type JobRecord, serializeJob } from './job-store.ts';
 import type { GenerateImagesPayload } from './jobs.ts';
 import { redisKeys } from './keys.ts';
+import { listIndexTtlSeconds } from './list-index.ts';
 import type { RedisClient } from './redis.ts';
 import { noTracing, type Tracing } from './tracing/tracing.ts';
 import { toBatchView } from './views.ts';
@@ -200,16 +201,19 @@ export function createBatchAccepting(options: AcceptOptions) {
         keys.batch(tenant, batch.id),
         keys.batchJobs(tenant, batch.id),
         keys.accepting(tenant),
+        keys.listIndex(tenant, 'batches'),
+        keys.listIndex(tenant, 'jobs'),
         ...jobs.map((job) => keys.job(tenant, job.id)),
         JSON.stringify(pending),
         String(idempotency?.ttlSeconds ?? 0),
         JSON.stringify(batchFields),
         String(Date.now()),
         idemKey ? '1' : '0',
+        String(listIndexTtlSeconds(options.config.worker.retentionSeconds)),
       ];
       for (const job of jobs) pushFields(args, job);
       // One array argument (ioredis flattens it): 10,000 jobs' fields are too many to spread.
-      const result = (await client.eval(ACCEPT_LUA, 4 + jobs.length, args)) as [string, string?];
+      const result = (await client.eval(ACCEPT_LUA, 6 + jobs.length, args)) as [string, string?];
       if (result[0] === 'exists') {
         const stored = JSON.parse(result[1]!) as StoredAcceptance;
         return { kind: 'exists' as const, stored };

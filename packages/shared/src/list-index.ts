@@ -24,6 +24,14 @@ export interface ListIndex {
   forget(tenant: string, kind: ListKind, ids: string[]): Promise<void>;
 }
 
+/** A day past the job retention: by then every record a list names has expired. */
+const GRACE_SECONDS = 86_400;
+
+/** How long a tenant's list lives after it last gained an id. */
+export function listIndexTtlSeconds(retentionSeconds: number): number {
+  return retentionSeconds + GRACE_SECONDS;
+}
+
 /** ZADD this many members a command, so a 10,000-job batch is a few short commands. */
 const CHUNK = 1000;
 
