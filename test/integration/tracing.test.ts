@@ -179,7 +179,7 @@ describe('traces, with OTEL_* set: one trace per job, API to webhook', () => {
     const accepted = stack.api
       .output()
       .split('\n')
-      .find((line) => line.includes(job.id) && line.includes('"job accepted"'));
+      .find((line) => line.includes(job.id) && line.includes('"request completed"'));
     expect(accepted).toContain(`"trace_id":"${traceId}"`);
 
     await stack.stop();

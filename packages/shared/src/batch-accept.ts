@@ -10,6 +10,7 @@ import { generationJobOptions } from './generation-job-options.ts';
 import { type JobRecord, serializeJob } from './job-store.ts';
 import type { GenerateImagesPayload } from './jobs.ts';
 import { redisKeys } from './keys.ts';
+import { listHorizon, listIndexTtlSeconds } from './list-index.ts';
 import type { RedisClient } from './redis.ts';
 import { noTracing, type Tracing } from './tracing/tracing.ts';
 import { toBatchView } from './views.ts';
@@ -104,15 +105,27 @@ export function createBatchAccepting(options: AcceptOptions) {
     }
   };
 
-  const finish = async (tenant: string, batchId: string, idemKey: string | null) => {
-    const batch = await batches.get(tenant, batchId);
+  /**
+   * Marks the batch queued and stores its answer. The accepting request knows the batch and its
+   * fingerprint already (`known`: two reads saved); a roll-forward reads them.
+   */
+  const finish = async (
+    tenant: string,
+    batchId: string,
+    idemKey: string | null,
+    known?: { batch: BatchRecord; fingerprint: string },
+  ) => {
+    const batch = known?.batch ?? (await batches.get(tenant, batchId));
     if (!batch) {
       await client.zrem(keys.accepting(tenant), batchId);
       return null;
     }
     const answer = answerOf(batch);
     const stored: StoredAcceptance = {
-      fingerprint: (await client.hget(keys.batch(tenant, batchId), 'idem_fingerprint')) ?? '',
+      fingerprint:
+        known?.fingerprint ??
+        (await client.hget(keys.batch(tenant, batchId), 'idem_fingerprint')) ??
+        '',
       state: 'done',
       batchId,
       ...answer,
@@ -183,21 +196,27 @@ export function createBatchAccepting(options: AcceptOptions) {
         idem_key: idemKey ?? '',
         idem_fingerprint: idempotency?.fingerprint ?? '',
       };
-      const result = (await client.eval(
-        ACCEPT_LUA,
-        4 + jobs.length,
+      const listTtl = listIndexTtlSeconds(options.config.worker.retentionSeconds);
+      const args = [
         idemKey ?? placeholder(tenant),
         keys.batch(tenant, batch.id),
         keys.batchJobs(tenant, batch.id),
         keys.accepting(tenant),
+        keys.listIndex(tenant, 'batches'),
+        keys.listIndex(tenant, 'jobs'),
         ...jobs.map((job) => keys.job(tenant, job.id)),
         JSON.stringify(pending),
         String(idempotency?.ttlSeconds ?? 0),
         JSON.stringify(batchFields),
         String(Date.now()),
         idemKey ? '1' : '0',
-        ...jobs.map((job) => JSON.stringify(serializeJob(job))),
-      )) as [string, string?];
+        String(listTtl),
+        listHorizon('batches', listTtl),
+        listHorizon('jobs', listTtl),
+      ];
+      for (const job of jobs) pushFields(args, job);
+      // One array argument (ioredis flattens it): 10,000 jobs' fields are too many to spread.
+      const result = (await client.eval(ACCEPT_LUA, 6 + jobs.length, args)) as [string, string?];
       if (result[0] === 'exists') {
         const stored = JSON.parse(result[1]!) as StoredAcceptance;
         return { kind: 'exists' as const, stored };
@@ -210,7 +229,10 @@ export function createBatchAccepting(options: AcceptOptions) {
         input.requestId,
       );
       faultPoint('batch-before-finish');
-      const answer = await finish(tenant, batch.id, idemKey);
+      const answer = await finish(tenant, batch.id, idemKey, {
+        batch,
+        fingerprint: pending.fingerprint,
+      });
       faultPoint('batch-after-finish');
       return { kind: 'new' as const, answer: answer ?? answerOf(batch) };
     },
@@ -234,6 +256,13 @@ export function createBatchAccepting(options: AcceptOptions) {
   };
 }
 export type BatchAccepting = ReturnType<typeof createBatchAccepting>;
+
+/** Appends a job's hash as the accept script takes it: its number of fields, then the pairs, `id` first. */
+function pushFields(args: string[], job: JobRecord): void {
+  const { id = job.id, ...rest } = serializeJob(job);
+  args.push(String(Object.keys(rest).length + 1), 'id', id);
+  for (const [field, value] of Object.entries(rest)) args.push(field, value);
+}
 
 /** The sweeper every API and worker runs: abandoned acceptances finish within the bound. */
 export function startAcceptSweeper(

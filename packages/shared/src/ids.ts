@@ -1,6 +1,22 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/**
+ * Random bytes drawn 4 KB at a time and used 16 per id (as `crypto.randomUUID` does): one
+ * syscall per 256 ids instead of one each, which a 10,000-job batch notices.
+ */
+const pool = Buffer.alloc(4096);
+let offset = pool.length;
+
+function random16(): Buffer {
+  if (offset + 16 > pool.length) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  offset += 16;
+  return pool.subarray(offset - 16, offset);
+}
 
 /**
  * Time-ordered ids (`job_…`, `bat_…`): 10 characters of milliseconds then 16 random ones,
@@ -8,7 +24,7 @@ const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
  */
 export function newId(kind: 'job' | 'bat' | 'evt'): string {
   let tail = '';
-  for (const byte of randomBytes(16)) tail += ALPHABET[byte % 32];
+  for (const byte of random16()) tail += ALPHABET[byte % 32];
   return `${idTimePrefix(kind, Date.now())}${tail}`;
 }
 

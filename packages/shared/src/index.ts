@@ -19,6 +19,7 @@ export * from './list-index.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
 export * from './models.ts';
+export * from './queue-pipeline.ts';
 export * from './redis.ts';
 export * from './redis-ready.ts';
 export * from './releasers.ts';

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { type JobControl, parseControl, serializeControl } from './control/control.ts';
 import { type RedisKeys, redisKeys } from './keys.ts';
 import { createOutboxTenants } from './outbox-tenants.ts';
+import type { RedisWrites } from './queue-pipeline.ts';
 import type { RedisClient } from './redis.ts';
 import type { GenerationParams } from './schemas/generation.ts';
 import type { JobError, JobStatus, StoredImage, StoredResult } from './schemas/job.ts';
@@ -55,6 +56,8 @@ export interface TransitionChange {
 
 export interface JobStore {
   create(job: NewJob): Promise<JobRecord>;
+  /** `create`'s write of a `newJobRecord`, queued with the job's enqueue (`addBulkWith`). */
+  stageCreate(writes: RedisWrites, record: JobRecord): void;
   get(tenant: string, id: string): Promise<JobRecord | null>;
   /** Forgets a job that was never accepted (its enqueue failed). */
   remove(tenant: string, id: string): Promise<void>;
@@ -99,18 +102,12 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
   return {
     keys,
     async create(job) {
-      const record: JobRecord = {
-        ...job,
-        status: 'queued',
-        attempts: 0,
-        createdAt: new Date().toISOString(),
-        startedAt: null,
-        finishedAt: null,
-        result: null,
-        error: null,
-      };
+      const record = newJobRecord(job);
       await client.hset(keys.job(job.tenant, job.id), serializeJob(record));
       return record;
+    },
+    stageCreate(writes, record) {
+      writes.hset(keys.job(record.tenant, record.id), serializeJob(record));
     },
     async get(tenant, id) {
       const hash = await client.hgetall(keys.job(tenant, id));
@@ -160,6 +157,20 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
       );
       return { applied: applied === 1, terminalCount, batchCompletion };
     },
+  };
+}
+
+/** A new job as `create` stores it: queued, no attempt yet. */
+export function newJobRecord(job: NewJob): JobRecord {
+  return {
+    ...job,
+    status: 'queued',
+    attempts: 0,
+    createdAt: new Date().toISOString(),
+    startedAt: null,
+    finishedAt: null,
+    result: null,
+    error: null,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { idTimePrefix } from './ids.ts';
 import { redisKeys } from './keys.ts';
+import type { RedisWrites } from './queue-pipeline.ts';
 import type { RedisClient } from './redis.ts';
 
 export type ListKind = 'jobs' | 'batches';
@@ -18,10 +19,25 @@ export type ListKind = 'jobs' | 'batches';
  */
 export interface ListIndex {
   add(tenant: string, kind: ListKind, ids: string[]): Promise<void>;
+  /** `add`'s commands queued with the enqueue of the jobs (`addBulkWith`). */
+  stageAdd(writes: RedisWrites, tenant: string, kind: ListKind, ids: string[]): void;
   /** Up to `count` ids older than `before` (exclusive; none = from the newest). */
   page(tenant: string, kind: ListKind, before: string | null, count: number): Promise<string[]>;
   /** Drops ids whose records are gone. */
   forget(tenant: string, kind: ListKind, ids: string[]): Promise<void>;
+}
+
+/** A day past the job retention: by then every record a list names has expired. */
+const GRACE_SECONDS = 86_400;
+
+/** How long a tenant's list lives after it last gained an id. */
+export function listIndexTtlSeconds(retentionSeconds: number): number {
+  return retentionSeconds + GRACE_SECONDS;
+}
+
+/** Ids older than this were made before `ttlSeconds` ago: their records have expired. */
+export function listHorizon(kind: ListKind, ttlSeconds: number, now = Date.now()): string {
+  return idTimePrefix(kind === 'jobs' ? 'job' : 'bat', now - ttlSeconds * 1000);
 }
 
 /** ZADD this many members a command, so a 10,000-job batch is a few short commands. */
@@ -33,22 +49,23 @@ export function createListIndex(
 ): ListIndex {
   const keys = redisKeys(options.prefix);
   const client = redis as Redis;
+  const stageAdd = (writes: RedisWrites, tenant: string, kind: ListKind, ids: string[]): void => {
+    if (ids.length === 0) return;
+    const key = keys.listIndex(tenant, kind);
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      writes.zadd(key, ...ids.slice(i, i + CHUNK).flatMap((id) => ['0', id]));
+    }
+    writes.zremrangebylex(key, '-', `(${listHorizon(kind, options.ttlSeconds)}`);
+    writes.expire(key, options.ttlSeconds);
+  };
   return {
     async add(tenant, kind, ids) {
       if (ids.length === 0) return;
-      const key = keys.listIndex(tenant, kind);
       const multi = client.multi();
-      for (let i = 0; i < ids.length; i += CHUNK) {
-        multi.zadd(key, ...ids.slice(i, i + CHUNK).flatMap((id) => ['0', id]));
-      }
-      const horizon = idTimePrefix(
-        kind === 'jobs' ? 'job' : 'bat',
-        Date.now() - options.ttlSeconds * 1000,
-      );
-      multi.zremrangebylex(key, '-', `(${horizon}`);
-      multi.expire(key, options.ttlSeconds);
+      stageAdd(multi as unknown as RedisWrites, tenant, kind, ids);
       await multi.exec();
     },
+    stageAdd,
     page(tenant, kind, before, count) {
       return client.zrevrangebylex(
         keys.listIndex(tenant, kind),

@@ -25,6 +25,10 @@ export function createRedis(
     enableOfflineQueue: role === 'worker',
     connectTimeout: 5_000,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
+    // The API makes no blocking call: commands issued by concurrent requests in one tick go
+    // out in one write (one syscall) instead of one each, which is most of a small command's
+    // cost to both sides. A worker's connection blocks (BullMQ), so it must not.
+    enableAutoPipelining: role === 'api',
   };
   if (config.clusterNodes) {
     return new Cluster(config.clusterNodes, {

@@ -3,6 +3,7 @@ import {
   type JobControl,
   type JobRecord,
   newId,
+  newJobRecord,
 } from '@imagen-queue/shared';
 import type { FastifyInstance } from 'fastify';
 import { enqueueAll } from './enqueue.ts';
@@ -17,9 +18,14 @@ export interface JobSpec {
   control?: JobControl;
 }
 
-/** Writes one job's record and queues it; a job that could not be queued leaves no record. */
+/**
+ * Writes one job's record and queues it; a job that could not be queued leaves no record. Two
+ * round trips: the fair-share reservation, then one pipeline carrying the record, its list
+ * entry and BullMQ's add, in that order (so the record exists before its job is queued, and an
+ * id whose job is then rolled back is dropped by the list's reader).
+ */
 export async function createJob(fastify: FastifyInstance, spec: JobSpec): Promise<JobRecord> {
-  const record = await fastify.jobStore.create({
+  const record = newJobRecord({
     id: newId('job'),
     tenant: spec.tenant,
     batchId: null,
@@ -29,8 +35,6 @@ export async function createJob(fastify: FastifyInstance, spec: JobSpec): Promis
     priority: spec.priority,
     ...(spec.control ? { control: spec.control } : {}),
   });
-  // Before the enqueue: an id whose job is then rolled back is dropped by the list's reader.
-  await fastify.listIndex.add(record.tenant, 'jobs', [record.id]);
   try {
     await enqueueAll(
       fastify.queues.generation,
@@ -38,6 +42,10 @@ export async function createJob(fastify: FastifyInstance, spec: JobSpec): Promis
       [record],
       spec.requestId,
       fastify.tracing,
+      (pipeline) => {
+        fastify.jobStore.stageCreate(pipeline, record);
+        fastify.listIndex.stageAdd(pipeline, record.tenant, 'jobs', [record.id]);
+      },
     );
   } catch (error) {
     await fastify.jobStore.remove(record.tenant, record.id).catch(() => {});

@@ -1,4 +1,5 @@
 import {
+  addBulkWith,
   type Config,
   createFairShare,
   type FairShare,
@@ -7,13 +8,14 @@ import {
   type JobRecord,
   noTracing,
   type RedisClient,
+  type Stage,
   type Tracing,
 } from '@imagen-queue/shared';
 import type { Queue } from 'bullmq';
 
 export { generationJobOptions };
 
-/** BullMQ's `addBulk` is one MULTI per call; this many jobs a call keeps each one short. */
+/** BullMQ's `addBulk` is one pipeline per call; this many jobs a call keeps each one short. */
 const CHUNK = 1000;
 
 const fairShares = new WeakMap<Queue, FairShare>();
@@ -39,7 +41,8 @@ function fairShareOf(queue: Queue, config: Config): FairShare {
  * Queues every record, or none: chunks already added are removed again when a later one fails,
  * so a batch is never half accepted. Each record gets its tenant's next fair-share position
  * (records with a `priority` go to the tenant's express lane); the records of one call must
- * belong to one tenant, as every caller's do.
+ * belong to one tenant, as every caller's do. `stage` (the records' own writes) goes out in the
+ * first chunk's pipeline, ahead of its jobs.
  */
 export async function enqueueAll(
   queue: Queue,
@@ -47,6 +50,7 @@ export async function enqueueAll(
   records: JobRecord[],
   requestId: string,
   tracing: Tracing = noTracing,
+  stage?: Stage,
 ): Promise<void> {
   const tenant = records[0]?.tenant;
   if (tenant === undefined) return;
@@ -63,7 +67,8 @@ export async function enqueueAll(
   try {
     for (let i = 0; i < records.length; i += CHUNK) {
       const chunk = records.slice(i, i + CHUNK);
-      await queue.addBulk(
+      await addBulkWith(
+        queue,
         chunk.map((record, j) => ({
           name: 'generate-images' as const,
           data: {
@@ -76,6 +81,7 @@ export async function enqueueAll(
             ...(traces.metadata[i + j] ? { telemetry: { metadata: traces.metadata[i + j] } } : {}),
           },
         })),
+        i === 0 ? stage : undefined,
       );
       added.push(...chunk.map((record) => record.id));
     }

@@ -1,4 +1,4 @@
-import { createListIndex, type ListIndex } from '@imagen-queue/shared';
+import { createListIndex, type ListIndex, listIndexTtlSeconds } from '@imagen-queue/shared';
 import fp from 'fastify-plugin';
 
 declare module 'fastify' {
@@ -8,12 +8,6 @@ declare module 'fastify' {
   }
 }
 
-/**
- * A day past the job retention: by then every record it names has expired, unless its job
- * finished more than a day after it was created (still readable by id, no longer listed).
- */
-const GRACE_SECONDS = 86_400;
-
 export default fp(
   async (fastify) => {
     const { config } = fastify;
@@ -21,7 +15,7 @@ export default fp(
       'listIndex',
       createListIndex(fastify.redis, {
         prefix: config.redis.prefix,
-        ttlSeconds: config.worker.retentionSeconds + GRACE_SECONDS,
+        ttlSeconds: listIndexTtlSeconds(config.worker.retentionSeconds),
       }),
     );
   },

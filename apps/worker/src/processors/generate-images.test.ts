@@ -27,6 +27,7 @@ function fakeStore(record: JobRecord): JobStore & { record: JobRecord } {
     async create() {
       return store.record;
     },
+    stageCreate() {},
     async get() {
       return structuredClone(store.record);
     },

@@ -18,7 +18,6 @@ import Type from 'typebox';
 import { cancelJobs } from '../../lib/cancel.ts';
 import { checkBatchBudget } from '../../lib/estimate-cost.ts';
 import { idempotencyRedisKey, requestFingerprint } from '../../lib/idempotency.ts';
-import { indexBatch } from '../../lib/index-batch.ts';
 import { registerNdjsonParser } from '../../lib/ndjson.ts';
 import { checkReferenceImages } from '../../lib/reference-images.ts';
 import { checkMetadata, checkWebhookUrl, resolveParams } from '../../lib/submission.ts';
@@ -150,9 +149,6 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
             }
           : {}),
       });
-      if (outcome.kind === 'new') {
-        await indexBatch(fastify.listIndex, request.tenant, batchId, records);
-      }
       let answer: { status?: number; headers?: Record<string, string>; body?: unknown } | null;
       if (outcome.kind === 'new') {
         answer = outcome.answer;

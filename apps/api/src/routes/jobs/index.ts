@@ -60,7 +60,8 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
           requestId: request.id,
           control,
         });
-        request.log.info({ jobId: record.id, tenant: record.tenant }, 'job accepted');
+        // Said by the request's one log line: a second line per job costs as much as a round trip.
+        request.logFields = { jobId: record.id };
         return {
           status: 202,
           headers: { location: `/v1/jobs/${record.id}` },
