@@ -45,7 +45,7 @@ export interface GenerationWorkerDeps {
   /** The jobs running in this process, for the heartbeat. */
   inFlight?: InFlight;
   /** Where terminal transitions become webhook events; absent = no webhooks. */
-  webhooks?: Pick<WebhookDispatcher, 'jobFinished' | 'jobFoundFinished'>;
+  webhooks?: Pick<WebhookDispatcher, 'jobFinished' | 'jobFoundFinished' | 'eventFor'>;
   /** OpenTelemetry, when configured. @defaultValue noTracing */
   tracing?: Tracing;
 }
@@ -120,8 +120,13 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
           finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
           ...(webhooks
             ? {
-                onFinished: (record, terminalCount, batchCompletion) =>
-                  webhooks.jobFinished(record, { terminalCount, batchCompletion }),
+                onFinished: (record, terminalCount, batchCompletion, event) =>
+                  webhooks.jobFinished(record, {
+                    terminalCount,
+                    batchCompletion,
+                    ...(event ? { event } : {}),
+                  }),
+                finishEvent: (record, status) => webhooks.eventFor(record, status),
                 onFoundFinished: (record) => webhooks.jobFoundFinished(record.tenant, record.id),
               }
             : {}),

@@ -67,14 +67,15 @@ export async function serveFromCache(
   return { ...hit.result, images };
 }
 
-/** Makes this job's stored images the answer to later exact repeats. */
-export async function rememberForCache(
+/**
+ * The entry that makes this job's stored images the answer to later exact repeats, for its
+ * success transition to write (`TransitionChange.cacheEntry`); undefined when not cacheable.
+ */
+export function cacheEntryFor(
   job: JobRecord,
   result: StoredResult,
-  ctx: CacheContext,
-): Promise<void> {
-  if (!ctx.imageCache || !cacheable(job) || result.images.length === 0) return;
-  await ctx.imageCache
-    .remember(job.tenant, job.request, { jobId: job.id, result })
-    .catch((error: unknown) => ctx.log.warn({ err: error }, 'could not remember for the cache'));
+  ctx: Pick<CacheContext, 'imageCache'>,
+): { key: string; value: string; ttlSeconds: number } | undefined {
+  if (!ctx.imageCache || !cacheable(job) || result.images.length === 0) return undefined;
+  return ctx.imageCache.entryFor(job.tenant, job.request, { jobId: job.id, result });
 }

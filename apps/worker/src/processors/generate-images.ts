@@ -4,17 +4,20 @@ import {
   type ImageCacheStore,
   type JobError,
   type JobRecord,
+  type JobStatus,
   type JobStore,
   type Logger,
   type Metrics,
   type Storage,
   TERMINAL_STATUSES,
+  type TransitionEvent,
+  type TransitionEventState,
   type UsageStore,
 } from '@imagen-queue/shared';
 import type { CallGate } from '../call-gate.ts';
 import { deadlineRefusal } from '../control/before-start.ts';
 import { BudgetExceeded, type Budgets, reserveBudget, settleBudget } from '../control/budget.ts';
-import { rememberForCache, serveFromCache } from '../control/cache.ts';
+import { cacheEntryFor, serveFromCache } from '../control/cache.ts';
 import { callProvider } from '../control/provider-call.ts';
 import { describeFailure } from '../failures.ts';
 import type { ProviderLimiter } from '../limiter.ts';
@@ -48,7 +51,14 @@ export interface ProcessorContext {
   /** Told each provider call's latency and image bytes (the adaptive concurrency's inputs). */
   observeCall?: (latencyMs: number, bytes: number) => void;
   /** Called once a terminal transition has been applied (or found applied): webhooks hang here. */
-  onFinished?: (job: JobRecord, terminalCount: number, batchCompletion: number) => Promise<void>;
+  onFinished?: (
+    job: JobRecord,
+    terminalCount: number,
+    batchCompletion: number,
+    event?: TransitionEventState,
+  ) => Promise<void>;
+  /** The webhook event a success owes, recorded by the success transition itself. */
+  finishEvent?: (job: JobRecord, status: JobStatus) => TransitionEvent | undefined;
   /**
    * Called for a job found already terminal: a rerun after a crash between the transition and
    * `onFinished` re-sends its events (deterministic ids make a repeat a no-op).
@@ -120,6 +130,7 @@ export async function generateImages(
     { ...job, status: 'succeeded' },
     finished.terminalCount,
     finished.batchCompletion,
+    finished.event,
   );
 }
 
@@ -136,6 +147,7 @@ async function produce(job: JobRecord, ctx: ProcessorContext) {
       result: cached,
       error: null,
       batchId: job.batchId,
+      ...withEvent(job, ctx),
     });
   }
   const generated = spooled ?? (await generate(job, ctx));
@@ -179,17 +191,26 @@ async function produce(job: JobRecord, ctx: ProcessorContext) {
     enhanced_prompt: generated.enhancedPrompt,
     filtered: generated.filtered,
   };
+  // One round trip: the job's record, its batch, its webhook event and its cache entry.
+  const cacheEntry = cacheEntryFor(job, result, ctx);
   const finished = await ctx.store.transition(tenant, jobId, {
     from: ['running'],
     to: 'succeeded',
     result,
     error: null,
     batchId: job.batchId,
+    ...withEvent(job, ctx),
+    ...(cacheEntry ? { cacheEntry } : {}),
   });
-  if (finished.applied) await rememberForCache(job, result, ctx);
   if (spooled || spooledNow) await ctx.spool.clear(tenant, jobId);
   ctx.log.info({ images: images.length, filtered: generated.filtered }, 'job succeeded');
   return finished;
+}
+
+/** The success's webhook event, for the transition to record (`ProcessorContext.finishEvent`). */
+function withEvent(job: JobRecord, ctx: ProcessorContext): { event?: TransitionEvent } {
+  const event = ctx.finishEvent?.(job, 'succeeded');
+  return event ? { event } : {};
 }
 
 async function generate(job: JobRecord, ctx: ProcessorContext): Promise<GenerationResult> {

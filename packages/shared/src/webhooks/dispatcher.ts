@@ -1,11 +1,16 @@
 import { Queue, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatchStore } from '../batch-store.ts';
-import { createJobStore, type JobRecord } from '../job-store.ts';
+import {
+  createJobStore,
+  type JobRecord,
+  type TransitionEvent,
+  type TransitionEventState,
+} from '../job-store.ts';
 import { bullPrefix, DELIVER_WEBHOOK, type DeliverWebhookPayload, QUEUES } from '../jobs.ts';
 import { redisKeys } from '../keys.ts';
 import type { RedisClient } from '../redis.ts';
-import { TERMINAL_STATUSES } from '../schemas/job.ts';
+import { type JobStatus, TERMINAL_STATUSES } from '../schemas/job.ts';
 import { createWebhookEventStore, type WebhookEventStore } from './event-store.ts';
 import { batchEventId, jobEventId, type WebhookEvent, type WebhookEventType } from './events.ts';
 
@@ -30,8 +35,13 @@ export interface WebhookDispatcher {
    */
   jobFinished(
     job: JobRecord,
-    outcome: { terminalCount: number; batchCompletion: number },
+    outcome: { terminalCount: number; batchCompletion: number; event?: TransitionEventState },
   ): Promise<void>;
+  /**
+   * The job event a terminal transition to `status` would owe, for the transition script to
+   * record itself (`TransitionChange.event`); pass what became of it to `jobFinished`.
+   */
+  eventFor(job: JobRecord, status: JobStatus): TransitionEvent | undefined;
   /**
    * For a job found already terminal (a rerun after a crash between the transition and the
    * enqueue): enqueues its latest events again, which is a no-op when they were enqueued.
@@ -76,17 +86,13 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     removeOnFail: { age: retentionSeconds, count: 10_000 },
   };
 
+  const deliver = (tenant: string, eventId: string) =>
+    queue.add(DELIVER_WEBHOOK, { tenant, eventId }, { ...jobOptions, jobId: eventId });
+
   const enqueue = async (event: WebhookEvent, indexes: { jobId?: string; batchId?: string }) => {
     const status = await events.record(event, indexes);
     if (status !== 'pending') return;
-    await queue.add(
-      DELIVER_WEBHOOK,
-      { tenant: event.tenant, eventId: event.id },
-      {
-        ...jobOptions,
-        jobId: event.id,
-      },
-    );
+    await deliver(event.tenant, event.id);
   };
 
   const batchCompleted = async (tenant: string, batchId: string, completion: number) => {
@@ -109,7 +115,11 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
 
   const jobFinished: WebhookDispatcher['jobFinished'] = async (job, outcome) => {
     const type = JOB_EVENT[job.status];
-    if (type && outcome.terminalCount > 0) {
+    if (outcome.event && outcome.event !== 'caller') {
+      // The transition recorded the event itself (eventFor): only its delivery is left.
+      if (outcome.event === 'owed')
+        await deliver(job.tenant, jobEventId(job.id, outcome.terminalCount));
+    } else if (type && outcome.terminalCount > 0) {
       // The caller's record may predate the transition (no result yet): take the stored one.
       const stored = await jobs.get(job.tenant, job.id);
       const snapshot = stored && stored.status === job.status ? stored : job;
@@ -139,10 +149,25 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
       await (connection as Redis).zrem(keys.outbox(job.tenant), job.id);
   };
 
+  const eventFor: WebhookDispatcher['eventFor'] = (job, status) => {
+    const type = JOB_EVENT[status];
+    if (!type) return undefined;
+    const terminalCount = (job.terminalCount ?? 0) + 1;
+    const id = jobEventId(job.id, terminalCount);
+    return {
+      terminalCount,
+      id,
+      type,
+      url: job.webhookUrl,
+      key: keys.webhookEvent(job.tenant, id),
+    };
+  };
+
   return {
     events,
     queue,
     jobFinished,
+    eventFor,
     async jobFoundFinished(tenant, jobId) {
       const client = connection as Redis;
       const job = await jobs.get(tenant, jobId);

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { jobFromHash } from '../job-store.ts';
 import { redisKeys } from '../keys.ts';
 import type { RedisClient } from '../redis.ts';
 import type { DeliveryStatus, WebhookAttempt, WebhookEvent } from './events.ts';
@@ -40,6 +41,17 @@ for i = 2, #KEYS do
   redis.call('EXPIRE', KEYS[i], ARGV[2])
 end
 return 'new'`;
+
+/**
+ * An event recorded by the transition script holds the job's stored hash (`{ kind, hash }`),
+ * read back as the job store reads a job; one recorded here holds the record itself.
+ */
+function parseSubject(raw: string): WebhookEvent['subject'] {
+  const subject = JSON.parse(raw) as
+    | WebhookEvent['subject']
+    | { kind: 'job'; hash: Record<string, string> };
+  return 'hash' in subject ? { kind: 'job', record: jobFromHash(subject.hash) } : subject;
+}
 
 export function createWebhookEventStore(
   redis: RedisClient,
@@ -84,7 +96,7 @@ export function createWebhookEventStore(
         type: hash.type as WebhookEvent['type'],
         url: hash.url!,
         timestamp: hash.timestamp!,
-        subject: JSON.parse(hash.subject!),
+        subject: parseSubject(hash.subject!),
         status: hash.status as DeliveryStatus,
         deliveredAt: hash.delivered_at || null,
       };
