@@ -20,6 +20,7 @@ import {
 } from '@imagen-queue/shared';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { CallGate } from './call-gate.ts';
+import { coalesce } from './coalesce.ts';
 import type { InFlight } from './heartbeat.ts';
 import type { ProviderLimiter } from './limiter.ts';
 import { PermanentFailure, RateLimited } from './processors/generate-images.ts';
@@ -69,6 +70,12 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
   const storage = tracedStorage(deps.storage, tracing);
   const limiter = tracedLimiter(deps.limiter, tracing);
   const fairShare = createFairShare(deps.connection, { prefix: config.redis.prefix });
+  // The clock only moves forward, so the positions of jobs started while one move is on its way
+  // go together as their highest in the next: one round trip for many starts.
+  const moveClock = coalesce(
+    (a: number, b: number) => Math.max(a, b),
+    (priority) => fairShare.started(priority),
+  );
   const usage = createUsageStore(deps.connection, { prefix: config.redis.prefix });
   // Entries live as long as finished jobs' records; with image retention, that is the bound.
   const imageCache = createImageCacheStore(deps.connection, {
@@ -99,9 +106,11 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
       });
       // Moves the fair-share clock: jobs queued from now on start no earlier than this one.
       // Best effort and off the job's path: a late move only orders later jobs a little less fairly.
-      void fairShare
-        .started(job.opts.priority)
-        .catch((error) => log.warn({ err: error }, 'could not move the fair-share clock'));
+      if (job.opts.priority) {
+        void moveClock(job.opts.priority).catch((error) =>
+          log.warn({ err: error }, 'could not move the fair-share clock'),
+        );
+      }
       try {
         await processors[job.name](job.data, {
           log,

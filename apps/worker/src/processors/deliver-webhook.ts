@@ -94,25 +94,29 @@ export async function deliverWebhook(
     duration_ms: result.durationMs,
     next_retry_at: retryInMs === null ? null : new Date(Date.now() + retryInMs).toISOString(),
   };
-  await ctx.events.addAttempt(tenant, eventId, attempt);
   const outcome = delivered ? 'delivered' : retryInMs === null ? 'exhausted' : 'failed';
+  // The attempt and the status it leaves the event in, in one round trip.
+  const status = delivered ? 'delivered' : gone ? 'stopped' : retryInMs === null ? 'failed' : null;
+  await ctx.events.addAttempt(
+    tenant,
+    eventId,
+    attempt,
+    status ? { status, at: new Date().toISOString() } : undefined,
+  );
   ctx.metrics?.webhookDeliveries.inc({ event: event.type, outcome });
   ctx.metrics?.webhookLatency.observe({ event: event.type, outcome }, result.durationMs / 1000);
   const log = ctx.log.child({ eventId, type: event.type, statusCode: result.statusCode });
 
   if (delivered) {
-    await ctx.events.setStatus(tenant, eventId, 'delivered', new Date().toISOString());
     log.info({ durationMs: result.durationMs }, 'webhook delivered');
     return;
   }
   const why = result.error ?? `receiver answered ${result.statusCode}`;
   if (gone) {
-    await ctx.events.setStatus(tenant, eventId, 'stopped');
     log.warn('webhook receiver answered 410 Gone; not retrying');
     throw new StopDelivery(why);
   }
   if (retryInMs === null) {
-    await ctx.events.setStatus(tenant, eventId, 'failed');
     log.warn({ error: why }, 'webhook delivery failed; retries used up');
     throw new StopDelivery(why);
   }

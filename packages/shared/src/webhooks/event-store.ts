@@ -19,7 +19,13 @@ export interface WebhookEventStore {
   ): Promise<DeliveryStatus>;
   get(tenant: string, id: string): Promise<WebhookEvent | null>;
   attempts(tenant: string, id: string): Promise<WebhookAttempt[]>;
-  addAttempt(tenant: string, id: string, attempt: WebhookAttempt): Promise<void>;
+  /** Logs an attempt; with `then`, sets the event's status in the same round trip. */
+  addAttempt(
+    tenant: string,
+    id: string,
+    attempt: WebhookAttempt,
+    then?: { status: DeliveryStatus; at?: string },
+  ): Promise<void>;
   setStatus(tenant: string, id: string, status: DeliveryStatus, at?: string): Promise<void>;
   /** Event ids of a job or batch, oldest first. */
   list(
@@ -41,6 +47,12 @@ for i = 2, #KEYS do
   redis.call('EXPIRE', KEYS[i], ARGV[2])
 end
 return 'new'`;
+
+function statusFields(status: DeliveryStatus, at: string | undefined): Record<string, string> {
+  const fields: Record<string, string> = { status };
+  if (status === 'delivered') fields.delivered_at = at ?? new Date().toISOString();
+  return fields;
+}
 
 /**
  * An event recorded by the transition script holds the job's stored hash (`{ kind, hash }`),
@@ -105,14 +117,14 @@ export function createWebhookEventStore(
       const raw = await client.lrange(keys.webhookAttempts(tenant, id), 0, -1);
       return raw.map((line) => JSON.parse(line) as WebhookAttempt);
     },
-    async addAttempt(tenant, id, attempt) {
+    async addAttempt(tenant, id, attempt, then) {
       const key = keys.webhookAttempts(tenant, id);
-      await client.multi().rpush(key, JSON.stringify(attempt)).expire(key, ttl).exec();
+      const multi = client.multi().rpush(key, JSON.stringify(attempt)).expire(key, ttl);
+      if (then) multi.hset(keys.webhookEvent(tenant, id), statusFields(then.status, then.at));
+      await multi.exec();
     },
     async setStatus(tenant, id, status, at) {
-      const fields: Record<string, string> = { status };
-      if (status === 'delivered') fields.delivered_at = at ?? new Date().toISOString();
-      await client.hset(keys.webhookEvent(tenant, id), fields);
+      await client.hset(keys.webhookEvent(tenant, id), statusFields(status, at));
     },
     async list(tenant, of, start, count) {
       const key =
