@@ -2,6 +2,7 @@ import type { ImagenClient } from '@imagen-queue/imagen';
 import {
   bullPrefix,
   type Config,
+  coalesce,
   createBudgetStore,
   createFairShare,
   createImageCacheStore,
@@ -20,7 +21,7 @@ import {
 } from '@imagen-queue/shared';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { CallGate } from './call-gate.ts';
-import { coalesce } from './coalesce.ts';
+
 import type { InFlight } from './heartbeat.ts';
 import type { ProviderLimiter } from './limiter.ts';
 import { PermanentFailure, RateLimited } from './processors/generate-images.ts';

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RedisClient } from '@imagen-queue/shared';
+import { coalesce, type RedisClient } from '@imagen-queue/shared';
 import type { Redis } from 'ioredis';
-import { coalesce } from './coalesce.ts';
 
 const ACQUIRE = readFileSync(new URL('./lua/limiter-acquire.lua', import.meta.url), 'utf8');
 const FEEDBACK = readFileSync(new URL('./lua/limiter-feedback.lua', import.meta.url), 'utf8');

@@ -1,4 +1,5 @@
 import {
+  type CachedResult,
   type ImageCacheStore,
   imageKey,
   isDeterministic,
@@ -27,15 +28,31 @@ function cacheable(job: JobRecord): boolean {
 }
 
 /**
+ * Looks the job up in the image cache: a read only, so it can go out beside the job's start
+ * transition (`serveFromCache` takes the answer). Resolves null for a job that is not cacheable.
+ */
+export function lookUpCache(
+  job: JobRecord,
+  ctx: Pick<CacheContext, 'imageCache'>,
+): Promise<CachedResult | null> {
+  if (!ctx.imageCache || !cacheable(job)) return Promise.resolve(null);
+  const found = ctx.imageCache.find(job.tenant, job.request);
+  // Awaited later (or never, when the job does not start): not an unhandled rejection meanwhile.
+  found.catch(() => undefined);
+  return found;
+}
+
+/**
  * The result of an earlier identical job of the tenant, its images copied to this job's own keys
  * (S3 `CopyObject`), with no provider call; `null` when there is none or its images are gone.
  */
 export async function serveFromCache(
   job: JobRecord,
   ctx: CacheContext,
+  lookup: Promise<CachedResult | null> = lookUpCache(job, ctx),
 ): Promise<StoredResult | null> {
   if (!ctx.imageCache || !cacheable(job)) return null;
-  const hit = await ctx.imageCache.find(job.tenant, job.request);
+  const hit = await lookup;
   if (!hit || hit.jobId === job.id) return null;
   const images = [];
   try {

@@ -1,6 +1,7 @@
 import { Queue, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatchStore } from '../batch-store.ts';
+import { coalesce } from '../coalesce.ts';
 import {
   createJobStore,
   type JobRecord,
@@ -113,6 +114,19 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     );
   };
 
+  const outboxes = new Map<string, (jobIds: string[]) => Promise<void>>();
+  const settleOutbox = (tenant: string, jobId: string) => {
+    let settle = outboxes.get(tenant);
+    if (!settle) {
+      settle = coalesce(
+        (a: string[], b: string[]) => a.concat(b),
+        (jobIds) => (connection as Redis).zrem(keys.outbox(tenant), ...jobIds),
+      );
+      outboxes.set(tenant, settle);
+    }
+    return settle([jobId]);
+  };
+
   const jobFinished: WebhookDispatcher['jobFinished'] = async (job, outcome) => {
     const type = JOB_EVENT[job.status];
     if (outcome.event && outcome.event !== 'caller') {
@@ -144,9 +158,12 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     if (outcome.batchCompletion > 0 && job.batchId) {
       await batchCompleted(job.tenant, job.batchId, outcome.batchCompletion);
     }
-    // Delivered into the queue: the transition's outbox entry is settled (outbox.ts).
-    if (outcome.terminalCount > 0)
-      await (connection as Redis).zrem(keys.outbox(job.tenant), job.id);
+    // Delivered into the queue: the transition's outbox entry is settled (outbox.ts). Off the
+    // job's path and together with the other jobs settled meanwhile: an entry left behind by a
+    // crash only makes the outbox drain enqueue its events again, a no-op.
+    if (outcome.terminalCount > 0) {
+      settleOutbox(job.tenant, job.id).catch((error: Error) => options.onError?.(error));
+    }
   };
 
   const eventFor: WebhookDispatcher['eventFor'] = (job, status) => {
