@@ -50,6 +50,30 @@ export interface GenerationWorkerDeps {
   webhooks?: Pick<WebhookDispatcher, 'jobFinished' | 'jobFoundFinished' | 'eventFor'>;
   /** OpenTelemetry, when configured. @defaultValue noTracing */
   tracing?: Tracing;
+  /**
+   * Where a success's event enqueue runs once the job is done with it (awaited by the worker's
+   * release); absent = the job awaits it.
+   */
+  background?: Background;
+}
+
+/** Work a job leaves behind when it finishes; `settled` waits for all of it. */
+export interface Background {
+  run(work: Promise<void>): void;
+  settled(): Promise<void>;
+}
+
+export function createBackground(): Background {
+  const running = new Set<Promise<void>>();
+  return {
+    run(work) {
+      const tracked = work.finally(() => running.delete(tracked));
+      running.add(tracked);
+    },
+    async settled() {
+      while (running.size > 0) await Promise.allSettled(running);
+    },
+  };
 }
 
 /** Full jitter: a random delay up to base × 2^attempt, capped, so retries of a batch spread out. */
@@ -130,12 +154,28 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
           finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
           ...(webhooks
             ? {
-                onFinished: (record, terminalCount, batchCompletion, event) =>
-                  webhooks.jobFinished(record, {
+                onFinished: async (record, terminalCount, batchCompletion, event) => {
+                  const enqueued = webhooks.jobFinished(record, {
                     terminalCount,
                     batchCompletion,
                     ...(event ? { event } : {}),
-                  }),
+                  });
+                  // With the event recorded by the transition, only its enqueue is left, and
+                  // the transition's outbox entry stays until it is done: the job need not
+                  // wait for it (a failure is logged; the outbox drain enqueues it again).
+                  if (event && event !== 'caller' && deps.background) {
+                    deps.background.run(
+                      enqueued.catch((error) =>
+                        log.warn(
+                          { err: error },
+                          'could not enqueue the webhook event; the outbox will',
+                        ),
+                      ),
+                    );
+                  } else {
+                    await enqueued;
+                  }
+                },
                 finishEvent: (record, status) => webhooks.eventFor(record, status),
                 onFoundFinished: (record) => webhooks.jobFoundFinished(record.tenant, record.id),
               }

@@ -24,7 +24,7 @@ import { Queue } from 'bullmq';
 import { createCallGate } from './call-gate.ts';
 import { listenForCancels } from './cancel-listener.ts';
 import { type ConcurrencyControl, startConcurrencyControl } from './concurrency.ts';
-import { createGenerationWorker } from './generation-worker.ts';
+import { createBackground, createGenerationWorker } from './generation-worker.ts';
 import { createInFlight, startHeartbeat } from './heartbeat.ts';
 import { createProviderLimiter } from './limiter.ts';
 import { startMetricsServer } from './metrics-server.ts';
@@ -124,6 +124,7 @@ const gate = createCallGate({
 });
 const heartbeats = createHeartbeatStore(connection, prefix);
 let capacity: ConcurrencyControl | null = null;
+const background = createBackground();
 const worker = createGenerationWorker({
   config,
   connection,
@@ -144,8 +145,13 @@ const worker = createGenerationWorker({
   inFlight,
   webhooks,
   tracing,
+  background,
 });
-releasers.add('worker', () => worker.close());
+// Finished jobs' event enqueues are awaited before the webhook queue closes.
+releasers.add('worker', async () => {
+  await worker.close();
+  await background.settled();
+});
 capacity = startConcurrencyControl({
   worker,
   paces: () => limiter.paces(),
