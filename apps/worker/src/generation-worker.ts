@@ -109,6 +109,7 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
   });
   const budgets = {
     store: createBudgetStore(deps.connection, { prefix: config.redis.prefix }),
+    uncappedBatches: new Set<string>(),
     ...config.budgets,
   };
   const worker: GenerationWorker = new Worker<GenerateImagesPayload, void, JobName>(

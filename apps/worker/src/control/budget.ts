@@ -12,6 +12,20 @@ export interface Budgets {
   store: BudgetStore;
   tenantPerDay: AmountTable;
   pricePerImage: AmountTable;
+  /**
+   * Batches found to have no `max_cost_usd` (it never changes once a batch exists): with no
+   * daily cap for the tenant either, their jobs reserve nothing and skip the round trip.
+   */
+  uncappedBatches?: Set<string>;
+}
+
+/** Enough for the batches a worker is busy with; forgetting one only costs a reservation. */
+const UNCAPPED_BATCHES_KEPT = 10_000;
+
+/** True when no cap can apply to the job: its reservation would count nothing. */
+function uncapped(job: JobRecord, budgets: Budgets): boolean {
+  if (amountFor(budgets.tenantPerDay, job.tenant) !== null) return false;
+  return job.batchId !== null && (budgets.uncappedBatches?.has(job.batchId) ?? false);
 }
 
 /** A cap is spent: the job is not started (it ends `canceled`, code `budget_exceeded`). */
@@ -41,7 +55,7 @@ export async function reserveBudget(
   budgets: Budgets | undefined,
   average: Promise<number | null> | null = lookUpAverage(job, budgets),
 ): Promise<Reservation | null> {
-  if (!budgets) return null;
+  if (!budgets || uncapped(job, budgets)) return null;
   const { model, num_images: images } = job.request;
   const perImage = (await average) ?? amountFor(budgets.pricePerImage, model) ?? 0;
   const answer = await budgets.store.reserve(
@@ -53,6 +67,13 @@ export async function reserveBudget(
     perImage * images,
   );
   if (!answer.ok) throw new BudgetExceeded(answer.cap);
+  if (answer.uncapped) {
+    if (job.batchId && budgets.uncappedBatches) {
+      if (budgets.uncappedBatches.size >= UNCAPPED_BATCHES_KEPT) budgets.uncappedBatches.clear();
+      budgets.uncappedBatches.add(job.batchId);
+    }
+    return null;
+  }
   return answer.reservation;
 }
 
@@ -64,7 +85,7 @@ export function lookUpAverage(
   job: JobRecord,
   budgets: Budgets | undefined,
 ): Promise<number | null> | null {
-  if (!budgets) return null;
+  if (!budgets || uncapped(job, budgets)) return null;
   const average = budgets.store.averagePerImage(job.request.model);
   // Awaited later (or never, when the job does not start): not an unhandled rejection meanwhile.
   average.catch(() => undefined);

@@ -25,7 +25,10 @@ export interface BudgetStore {
   reserve(
     scope: BudgetScope,
     expectedUsd: number,
-  ): Promise<{ ok: true; reservation: Reservation } | { ok: false; cap: 'batch' | 'tenant' }>;
+  ): Promise<
+    | { ok: true; reservation: Reservation; uncapped: boolean }
+    | { ok: false; cap: 'batch' | 'tenant' }
+  >;
   /** Replaces the reservation by the reported cost; unreported (null) keeps the reservation. */
   settle(reservation: Reservation, actualUsd: number | null): Promise<void>;
   /** USD per image the model has cost on average so far (all tenants); null before any call. */
@@ -64,7 +67,13 @@ export function createBudgetStore(redis: RedisClient, options: { prefix: string 
       const day = utcDay(new Date());
       const answer = await run(scope, day, 'reserve', expectedUsd);
       if (answer === 'batch' || answer === 'tenant') return { ok: false, cap: answer };
-      return { ok: true, reservation: { scope, day, reservedUsd: expectedUsd } };
+      // Neither cap applies: nothing was counted, so there is nothing to settle either.
+      const uncapped = answer === 'uncapped';
+      return {
+        ok: true,
+        reservation: { scope, day, reservedUsd: uncapped ? 0 : expectedUsd },
+        uncapped,
+      };
     },
     async settle(reservation, actualUsd) {
       if (actualUsd === null) return;
