@@ -41,7 +41,14 @@ export interface BudgetStore {
 
 interface BudgetCommand {
   iqBudget(...args: string[]): Promise<string>;
+  iqLearnCost(key: string, images: string, usd: string): Promise<number>;
 }
+
+// KEYS: the model's cost average. ARGV: images, USD.
+const LEARN_LUA = `
+redis.call('HINCRBY', KEYS[1], 'images', ARGV[1])
+redis.call('HINCRBYFLOAT', KEYS[1], 'usd', ARGV[2])
+return 1`;
 
 const DAY_RETENTION_SECONDS = 3 * 86_400;
 
@@ -50,6 +57,7 @@ export function createBudgetStore(redis: RedisClient, options: { prefix: string 
   const client = redis as Redis;
   if (!('iqBudget' in client)) {
     client.defineCommand('iqBudget', { numberOfKeys: 2, lua: BUDGET_LUA });
+    client.defineCommand('iqLearnCost', { numberOfKeys: 1, lua: LEARN_LUA });
   }
   const command = client as unknown as BudgetCommand;
   const run = (scope: BudgetScope, day: string, op: string, amount: number) =>
@@ -87,11 +95,8 @@ export function createBudgetStore(redis: RedisClient, options: { prefix: string 
     },
     async learn(model, images, usd) {
       if (images <= 0) return;
-      await client
-        .multi()
-        .hincrby(keys.costAverage(model), 'images', images)
-        .hincrbyfloat(keys.costAverage(model), 'usd', usd)
-        .exec();
+      // One script, not a MULTI: ioredis writes each command of a MULTI to the socket apart.
+      await command.iqLearnCost(keys.costAverage(model), String(images), String(usd));
     },
     async exhausted(tenant, batchId) {
       return (await client.hget(keys.batch(tenant, batchId), 'budget_exhausted')) === '1';

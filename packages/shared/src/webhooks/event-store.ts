@@ -65,6 +65,18 @@ function parseSubject(raw: string): WebhookEvent['subject'] {
   return 'hash' in subject ? { kind: 'job', record: jobFromHash(subject.hash) } : subject;
 }
 
+// KEYS: attempts list, event. ARGV: attempt (JSON), retention seconds, event fields to set
+// (field, value, …; none = the status stays).
+const ATTEMPT_LUA = `
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+if #ARGV > 2 then redis.call('HSET', KEYS[2], unpack(ARGV, 3)) end
+return 1`;
+
+interface AttemptCommand {
+  iqWebhookAttempt(...args: string[]): Promise<number>;
+}
+
 export function createWebhookEventStore(
   redis: RedisClient,
   options: { prefix: string; retentionSeconds: number },
@@ -72,6 +84,9 @@ export function createWebhookEventStore(
   const keys = redisKeys(options.prefix);
   const client = redis as Redis;
   const ttl = String(options.retentionSeconds);
+  if (!('iqWebhookAttempt' in client)) {
+    client.defineCommand('iqWebhookAttempt', { numberOfKeys: 2, lua: ATTEMPT_LUA });
+  }
   return {
     async record(event, indexes) {
       const indexKeys = [
@@ -118,10 +133,15 @@ export function createWebhookEventStore(
       return raw.map((line) => JSON.parse(line) as WebhookAttempt);
     },
     async addAttempt(tenant, id, attempt, then) {
-      const key = keys.webhookAttempts(tenant, id);
-      const multi = client.multi().rpush(key, JSON.stringify(attempt)).expire(key, ttl);
-      if (then) multi.hset(keys.webhookEvent(tenant, id), statusFields(then.status, then.at));
-      await multi.exec();
+      // One script, not a MULTI: ioredis writes each command of a MULTI to the socket apart.
+      const fields = then ? statusFields(then.status, then.at) : {};
+      await (client as unknown as AttemptCommand).iqWebhookAttempt(
+        keys.webhookAttempts(tenant, id),
+        keys.webhookEvent(tenant, id),
+        JSON.stringify(attempt),
+        ttl,
+        ...Object.entries(fields).flat(),
+      );
     },
     async setStatus(tenant, id, status, at) {
       await client.hset(keys.webhookEvent(tenant, id), statusFields(status, at));
