@@ -31,7 +31,11 @@ import { Queue } from 'bullmq';
 import { createCallGate } from './call-gate.ts';
 import { listenForCancels } from './cancel-listener.ts';
 import { type ConcurrencyControl, startConcurrencyControl } from './concurrency.ts';
-import { createGenerationWorker, type GenerationWorker } from './generation-worker.ts';
+import {
+  createBackground,
+  createGenerationWorker,
+  type GenerationWorker,
+} from './generation-worker.ts';
 import { createInFlight, startHeartbeat } from './heartbeat.ts';
 import { createProviderLimiter, type ProviderLimiter } from './limiter.ts';
 import { startMetricsServer } from './metrics-server.ts';
@@ -143,6 +147,7 @@ export function createWorkerApp(config: Config, deps: WorkerAppDeps = {}): Worke
   });
   const heartbeats = createHeartbeatStore(connection, prefix);
   let capacity: ConcurrencyControl | null = null;
+  const background = createBackground();
   const worker = createGenerationWorker({
     config,
     connection,
@@ -163,8 +168,13 @@ export function createWorkerApp(config: Config, deps: WorkerAppDeps = {}): Worke
     inFlight,
     webhooks,
     tracing,
+    background,
   });
-  releasers.add('worker', () => worker.close());
+  // Finished jobs' event enqueues are awaited before the webhook queue closes.
+  releasers.add('worker', async () => {
+    await worker.close();
+    await background.settled();
+  });
   releasers.add('concurrency control', () => capacity?.stop());
   let heartbeat: ReturnType<typeof startHeartbeat> | null = null;
   // Released before the worker closes: a stopping worker takes no new jobs, so it leaves the list.

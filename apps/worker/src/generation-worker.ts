@@ -2,6 +2,7 @@ import type { ImagenClient } from '@imagen-queue/imagen';
 import {
   bullPrefix,
   type Config,
+  coalesce,
   createBudgetStore,
   createFairShare,
   createImageCacheStore,
@@ -21,6 +22,7 @@ import {
 } from '@imagen-queue/shared';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { CallGate } from './call-gate.ts';
+
 import type { InFlight } from './heartbeat.ts';
 import type { ProviderLimiter } from './limiter.ts';
 import { PermanentFailure, RateLimited } from './processors/generate-images.ts';
@@ -46,9 +48,33 @@ export interface GenerationWorkerDeps {
   /** The jobs running in this process, for the heartbeat. */
   inFlight?: InFlight;
   /** Where terminal transitions become webhook events; absent = no webhooks. */
-  webhooks?: Pick<WebhookDispatcher, 'jobFinished' | 'jobFoundFinished'>;
+  webhooks?: Pick<WebhookDispatcher, 'jobFinished' | 'jobFoundFinished' | 'eventFor'>;
   /** OpenTelemetry, when configured. @defaultValue noTracing */
   tracing?: Tracing;
+  /**
+   * Where a success's event enqueue runs once the job is done with it (awaited by the worker's
+   * release); absent = the job awaits it.
+   */
+  background?: Background;
+}
+
+/** Work a job leaves behind when it finishes; `settled` waits for all of it. */
+export interface Background {
+  run(work: Promise<void>): void;
+  settled(): Promise<void>;
+}
+
+export function createBackground(): Background {
+  const running = new Set<Promise<void>>();
+  return {
+    run(work) {
+      const tracked = work.finally(() => running.delete(tracked));
+      running.add(tracked);
+    },
+    async settled() {
+      while (running.size > 0) await Promise.allSettled(running);
+    },
+  };
 }
 
 /** Full jitter: a random delay up to base × 2^attempt, capped, so retries of a batch spread out. */
@@ -70,6 +96,12 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
   const storage = tracedStorage(deps.storage, tracing);
   const limiter = tracedLimiter(deps.limiter, tracing);
   const fairShare = createFairShare(deps.connection, { prefix: config.redis.prefix });
+  // The clock only moves forward, so the positions of jobs started while one move is on its way
+  // go together as their highest in the next: one round trip for many starts.
+  const moveClock = coalesce(
+    (a: number, b: number) => Math.max(a, b),
+    (priority) => fairShare.started(priority),
+  );
   const usage = createUsageStore(deps.connection, { prefix: config.redis.prefix });
   // Entries live as long as finished jobs' records; with image retention, that is the bound.
   const imageCache = createImageCacheStore(deps.connection, {
@@ -79,6 +111,7 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
   });
   const budgets = {
     store: createBudgetStore(deps.connection, { prefix: config.redis.prefix }),
+    uncappedBatches: new Set<string>(),
     ...config.budgets,
   };
   const worker: GenerationWorker = new Worker<GenerateImagesPayload, void, JobName>(
@@ -101,9 +134,11 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
       });
       // Moves the fair-share clock: jobs queued from now on start no earlier than this one.
       // Best effort and off the job's path: a late move only orders later jobs a little less fairly.
-      void fairShare
-        .started(job.opts.priority)
-        .catch((error) => log.warn({ err: error }, 'could not move the fair-share clock'));
+      if (job.opts.priority) {
+        void moveClock(job.opts.priority).catch((error) =>
+          log.warn({ err: error }, 'could not move the fair-share clock'),
+        );
+      }
       try {
         await processors[job.name](job.data, {
           log,
@@ -122,8 +157,29 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
           finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
           ...(webhooks
             ? {
-                onFinished: (record, terminalCount, batchCompletion) =>
-                  webhooks.jobFinished(record, { terminalCount, batchCompletion }),
+                onFinished: async (record, terminalCount, batchCompletion, event) => {
+                  const enqueued = webhooks.jobFinished(record, {
+                    terminalCount,
+                    batchCompletion,
+                    ...(event ? { event } : {}),
+                  });
+                  // With the event recorded by the transition, only its enqueue is left, and
+                  // the transition's outbox entry stays until it is done: the job need not
+                  // wait for it (a failure is logged; the outbox drain enqueues it again).
+                  if (event && event !== 'caller' && deps.background) {
+                    deps.background.run(
+                      enqueued.catch((error) =>
+                        log.warn(
+                          { err: error },
+                          'could not enqueue the webhook event; the outbox will',
+                        ),
+                      ),
+                    );
+                  } else {
+                    await enqueued;
+                  }
+                },
+                finishEvent: (record, status) => webhooks.eventFor(record, status),
                 onFoundFinished: (record) => webhooks.jobFoundFinished(record.tenant, record.id),
               }
             : {}),

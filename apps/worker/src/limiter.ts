@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RedisClient } from '@imagen-queue/shared';
+import { coalesce, type RedisClient } from '@imagen-queue/shared';
 import type { Redis } from 'ioredis';
 
 const ACQUIRE = readFileSync(new URL('./lua/limiter-acquire.lua', import.meta.url), 'utf8');
@@ -77,6 +77,33 @@ export function createProviderLimiter(
   const modelsKey = `${options.prefix}:{limiter}:models`;
   const initial = String(options.initialPerMin);
   const windowMs = String(options.windowMs ?? 60_000);
+  const feedback = (model: string, outcome: ProviderOutcome, token: string, calls: number) =>
+    commands.iqLimiterFeedback(
+      stateKey(model),
+      windowKey(model),
+      String(Date.now()),
+      outcome,
+      token,
+      initial,
+      String(options.ceilingPerMin ?? 0),
+      String(options.floorPerMin ?? 6),
+      windowMs,
+      String(calls),
+    );
+  // An accepted call only nudges the pace up (its token plays no part): the 'ok's that arrive
+  // while one is being reported go together in the next report, one round trip for many calls.
+  const oks = new Map<string, (calls: number) => Promise<void>>();
+  const reportOk = (model: string) => {
+    let report = oks.get(model);
+    if (!report) {
+      report = coalesce(
+        (a: number, b: number) => a + b,
+        (calls) => feedback(model, 'ok', '', calls),
+      );
+      oks.set(model, report);
+    }
+    return report(1);
+  };
   return {
     async acquire(signal, acquireOptions = {}) {
       const model = acquireOptions.model ?? UNNAMED;
@@ -98,17 +125,8 @@ export function createProviderLimiter(
         await sleep(Math.min(wait, MAX_WAIT_MS), undefined, signal ? { signal } : {});
       }
       return async (outcome) => {
-        await commands.iqLimiterFeedback(
-          stateKey(model),
-          windowKey(model),
-          String(Date.now()),
-          outcome,
-          token,
-          initial,
-          String(options.ceilingPerMin ?? 0),
-          String(options.floorPerMin ?? 6),
-          windowMs,
-        );
+        if (outcome === 'ok') await reportOk(model);
+        else await feedback(model, outcome, token, 1);
       };
     },
     async currentRate(model = UNNAMED) {

@@ -1,5 +1,6 @@
 export * from './batch-accept.ts';
 export * from './batch-store.ts';
+export * from './coalesce.ts';
 export * from './config.ts';
 export * from './control/amounts.ts';
 export * from './control/budget-store.ts';

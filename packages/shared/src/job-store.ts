@@ -31,6 +31,8 @@ export interface JobRecord {
   usage?: JobUsage;
   /** Deadline and cache choice; absent = start whenever, cache allowed. */
   control?: JobControl;
+  /** How many times the job has reached a terminal state; absent = never. */
+  terminalCount?: number;
 }
 
 export type NewJob = Pick<
@@ -52,7 +54,33 @@ export interface TransitionChange {
   uncountAttempt?: boolean;
   /** The job's batch, when the caller has read the record already (saves a round trip). */
   batchId?: string | null;
+  /** A terminal change's webhook event, recorded by the same script when the change applies. */
+  event?: TransitionEvent;
+  /** Written with a terminal change when it applies: the image cache's entry for this job. */
+  cacheEntry?: { key: string; value: string; ttlSeconds: number };
 }
+
+/**
+ * The webhook event a terminal change owes, recorded with it (one round trip instead of four).
+ * Recorded only when the change is the job's `terminalCount`-th terminal one, the count the id
+ * names; otherwise `TransitionOutcome.event` is `caller` and the dispatcher records it.
+ */
+export interface TransitionEvent {
+  terminalCount: number;
+  id: string;
+  type: string;
+  /** The job's own webhook URL; null = its batch's, read by the script. */
+  url: string | null;
+  /** The event's hash key (`keys.webhookEvent`). */
+  key: string;
+}
+
+/**
+ * What became of a change's `event`: `caller` = not recorded (no event asked, or another
+ * terminal count): the caller's dispatcher records it; `owed` = recorded and still to be
+ * delivered (enqueue it); `settled` = it existed and is no longer pending; `none` = no URL.
+ */
+export type TransitionEventState = 'caller' | 'owed' | 'settled' | 'none';
 
 export interface JobStore {
   create(job: NewJob): Promise<JobRecord>;
@@ -76,12 +104,17 @@ export interface TransitionOutcome {
   terminalCount: number;
   /** Non-zero when this change completed the job's batch: the how-manyth completion it is. */
   batchCompletion: number;
+  /** Only when the change carried an `event`: what became of it. */
+  event?: TransitionEventState;
 }
+
+const EVENT_STATES: TransitionEventState[] = ['caller', 'owed', 'settled', 'none'];
 
 const TRANSITION_LUA = readFileSync(new URL('./lua/transition.lua', import.meta.url), 'utf8');
 
 interface TransitionCommand {
   iqTransition(...args: string[]): Promise<[number, number, number]>;
+  iqTransitionEvent(...args: string[]): Promise<[number, number, number, number]>;
 }
 
 export interface JobStoreOptions {
@@ -95,6 +128,8 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
   const client = redis as Redis;
   if (!('iqTransition' in client)) {
     client.defineCommand('iqTransition', { numberOfKeys: 6, lua: TRANSITION_LUA });
+    // The same script with the event's and the cache entry's keys.
+    client.defineCommand('iqTransitionEvent', { numberOfKeys: 9, lua: TRANSITION_LUA });
   }
   const transitionCommand = client as unknown as TransitionCommand;
   const outboxTenants = createOutboxTenants(client, keys);
@@ -112,7 +147,7 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
     async get(tenant, id) {
       const hash = await client.hgetall(keys.job(tenant, id));
       if (!hash.id || hash.tenant !== tenant) return null;
-      return deserialize(hash);
+      return jobFromHash(hash);
     },
     async remove(tenant, id) {
       await client.del(keys.job(tenant, id));
@@ -137,7 +172,7 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
         Object.assign(fields, splitField('result', packed, true));
       }
       if (terminal) await outboxTenants.ensure(tenant);
-      const [applied, terminalCount, batchCompletion] = await transitionCommand.iqTransition(
+      const keyArgs = [
         keys.job(tenant, id),
         keys.jobEvents(tenant, id),
         // Without a batch, keys that exist nowhere but still hash to the tenant's slot: an empty
@@ -146,6 +181,8 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
         keys.batchJobs(tenant, batchId ?? '-'),
         keys.batchEvents(tenant, batchId ?? '-'),
         keys.outbox(tenant),
+      ];
+      const args = [
         change.to,
         JSON.stringify(change.from),
         JSON.stringify(fields),
@@ -154,8 +191,35 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
         now,
         batchId ? '1' : '0',
         String(Date.now()),
-      );
-      return { applied: applied === 1, terminalCount, batchCompletion };
+      ];
+      if (!change.event && !change.cacheEntry) {
+        const [applied, terminalCount, batchCompletion] = await transitionCommand.iqTransition(
+          ...keyArgs,
+          ...args,
+        );
+        return { applied: applied === 1, terminalCount, batchCompletion };
+      }
+      const { event, cacheEntry } = change;
+      const [applied, terminalCount, batchCompletion, recorded] =
+        await transitionCommand.iqTransitionEvent(
+          ...keyArgs,
+          event?.key ?? keys.webhookEvent(tenant, '-'),
+          keys.batchWebhooks(tenant, batchId ?? '-'),
+          cacheEntry?.key ?? keys.imageCache(tenant, '-'),
+          ...args,
+          event ? String(event.terminalCount) : '',
+          event?.type ?? '',
+          event?.id ?? '',
+          event?.url ?? '',
+          cacheEntry?.value ?? '',
+          String(cacheEntry?.ttlSeconds ?? 0),
+        );
+      return {
+        applied: applied === 1,
+        terminalCount,
+        batchCompletion,
+        ...(event ? { event: EVENT_STATES[recorded] ?? 'caller' } : {}),
+      };
     },
   };
 }
@@ -289,7 +353,8 @@ export function unpackResult(
   };
 }
 
-function deserialize(hash: Record<string, string>): JobRecord {
+/** A job from its stored hash (also what a webhook event recorded by the transition holds). */
+export function jobFromHash(hash: Record<string, string>): JobRecord {
   return {
     id: hash.id!,
     tenant: hash.tenant!,
@@ -311,5 +376,6 @@ function deserialize(hash: Record<string, string>): JobRecord {
     error: JSON.parse(hash.error ?? 'null'),
     usage: jobUsageFromHash(hash),
     control: parseControl(hash.control),
+    ...(hash.terminal_count ? { terminalCount: Number(hash.terminal_count) } : {}),
   };
 }

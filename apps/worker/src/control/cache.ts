@@ -1,4 +1,5 @@
 import {
+  type CachedResult,
   type ImageCacheStore,
   imageKey,
   isDeterministic,
@@ -27,15 +28,31 @@ function cacheable(job: JobRecord): boolean {
 }
 
 /**
+ * Looks the job up in the image cache: a read only, so it can go out beside the job's start
+ * transition (`serveFromCache` takes the answer). Resolves null for a job that is not cacheable.
+ */
+export function lookUpCache(
+  job: JobRecord,
+  ctx: Pick<CacheContext, 'imageCache'>,
+): Promise<CachedResult | null> {
+  if (!ctx.imageCache || !cacheable(job)) return Promise.resolve(null);
+  const found = ctx.imageCache.find(job.tenant, job.request);
+  // Awaited later (or never, when the job does not start): not an unhandled rejection meanwhile.
+  found.catch(() => undefined);
+  return found;
+}
+
+/**
  * The result of an earlier identical job of the tenant, its images copied to this job's own keys
  * (S3 `CopyObject`), with no provider call; `null` when there is none or its images are gone.
  */
 export async function serveFromCache(
   job: JobRecord,
   ctx: CacheContext,
+  lookup: Promise<CachedResult | null> = lookUpCache(job, ctx),
 ): Promise<StoredResult | null> {
   if (!ctx.imageCache || !cacheable(job)) return null;
-  const hit = await ctx.imageCache.find(job.tenant, job.request);
+  const hit = await lookup;
   if (!hit || hit.jobId === job.id) return null;
   const images = [];
   try {
@@ -67,14 +84,15 @@ export async function serveFromCache(
   return { ...hit.result, images };
 }
 
-/** Makes this job's stored images the answer to later exact repeats. */
-export async function rememberForCache(
+/**
+ * The entry that makes this job's stored images the answer to later exact repeats, for its
+ * success transition to write (`TransitionChange.cacheEntry`); undefined when not cacheable.
+ */
+export function cacheEntryFor(
   job: JobRecord,
   result: StoredResult,
-  ctx: CacheContext,
-): Promise<void> {
-  if (!ctx.imageCache || !cacheable(job) || result.images.length === 0) return;
-  await ctx.imageCache
-    .remember(job.tenant, job.request, { jobId: job.id, result })
-    .catch((error: unknown) => ctx.log.warn({ err: error }, 'could not remember for the cache'));
+  ctx: Pick<CacheContext, 'imageCache'>,
+): { key: string; value: string; ttlSeconds: number } | undefined {
+  if (!ctx.imageCache || !cacheable(job) || result.images.length === 0) return undefined;
+  return ctx.imageCache.entryFor(job.tenant, job.request, { jobId: job.id, result });
 }

@@ -17,18 +17,30 @@ export interface ProviderCallContext {
   budgets?: Budgets;
 }
 
+/** The number of the job's next call (`X-Client-Request-Id: <job>.<n>`), counted in Redis. */
+export function numberCall(job: JobRecord, ctx: Pick<ProviderCallContext, 'usage'>) {
+  // Without a usage store (a fake ctx), the attempt being started numbers the call.
+  if (!ctx.usage) return Promise.resolve(job.attempts + 1);
+  const call = ctx.usage.nextCall(job.tenant, job.id);
+  // Awaited once the send slot is ours (or never, when the wait is aborted).
+  call.catch(() => undefined);
+  return call;
+}
+
 /**
  * One provider call carrying `X-Client-Request-Id: <job id>.<call>` (`call` counts every call of
  * the job, 429s too, which use no BullMQ attempt, so no two calls share an id), its reported cost
- * added to job, batch and tenant.
+ * added to job, batch and tenant. A successful call's cost is written in the background:
+ * `accounted` settles once it is (it never rejects), and the caller awaits it before the job's
+ * outcome is written.
  */
 export async function callProvider(
   job: JobRecord,
   ctx: ProviderCallContext,
   reservation: Reservation | null = null,
-): Promise<GenerationResult> {
-  // Without a usage store (a fake ctx), the attempt being started numbers the call.
-  const call = ctx.usage ? await ctx.usage.nextCall(job.tenant, job.id) : job.attempts + 1;
+  callNumber: Promise<number> = numberCall(job, ctx),
+): Promise<{ result: GenerationResult; accounted: Promise<void> }> {
+  const call = await callNumber;
   const requestId = clientRequestId(job.id, call);
   let result: GenerationResult;
   try {
@@ -50,14 +62,17 @@ export async function callProvider(
     throw error;
   }
   const usage = result.usage ?? nullUsage;
-  await record(job, ctx, requestId, result.images.length, usage);
-  await settleBudget(
-    ctx.budgets,
-    reservation,
-    { model: job.request.model, images: result.images.length, usd: usage.usd },
-    ctx.log,
-  );
-  return result;
+  // Independent writes, neither of which throws: together, and beside the upload.
+  const accounted = Promise.all([
+    record(job, ctx, requestId, result.images.length, usage),
+    settleBudget(
+      ctx.budgets,
+      reservation,
+      { model: job.request.model, images: result.images.length, usd: usage.usd },
+      ctx.log,
+    ),
+  ]).then(() => undefined);
+  return { result, accounted };
 }
 
 const nullUsage: ProviderUsage = { credits: null, usd: null };

@@ -24,7 +24,9 @@ if sent >= allowed then
   local entry = redis.call('ZRANGE', KEYS[2], sent - allowed, sent - allowed, 'WITHSCORES')
   wait = math.max(wait, tonumber(entry[2]) + span - now + 1)
 end
-if wait > 0 then
+-- A wait under a millisecond is below the clock's resolution (and not worth a round trip): at a
+-- pace above 60,000 a minute, calls of the same millisecond go together.
+if wait >= 1 then
   -- Callers are waiting on the pace: the feedback script's slow start may raise it.
   redis.call('HSET', KEYS[1], 'wanted', now)
   return math.ceil(wait)

@@ -1,6 +1,7 @@
 -- How the provider answered one call: the limiter learns the provider's real limit from it.
 -- KEYS: state hash, window. ARGV: now ms, outcome ('ok' | 'limited'), token, initial rate,
--- ceiling (0 = none), floor, window ms.
+-- ceiling (0 = none), floor, window ms, how many calls this answers for (several 'ok's are
+-- reported together by a busy worker; default 1).
 -- A 429 takes the call out of the window (the provider did not count it) and sets the rate to
 -- 97 % of what the provider had accepted from us in the window when it refused: its limit, as
 -- measured (never raising it). The
@@ -15,11 +16,12 @@ local span = tonumber(ARGV[7]) * 1.02 -- as in limiter-acquire.lua
 local state = redis.call('HMGET', KEYS[1], 'rate', 'learned', 'wanted')
 local rate = tonumber(state[1]) or initial
 if ARGV[2] == 'ok' then
+  local calls = tonumber(ARGV[8] or '1')
   local wanted = tonumber(state[3])
   if not state[2] and wanted and now - wanted < 5000 then
-    rate = rate + 1
+    rate = rate + calls
   else
-    rate = rate + 0.01
+    rate = rate + 0.01 * calls
   end
 else
   redis.call('HSET', KEYS[1], 'learned', now)

@@ -69,8 +69,9 @@ function fakeCtx(answers: Partial<SendResult>[], attemptsMade = 0, schedule = [1
     record: async () => 'pending',
     get: async () => ({ ...event }),
     attempts: async () => attempts,
-    addAttempt: async (_t, _id, attempt) => {
+    addAttempt: async (_t, _id, attempt, then) => {
       attempts.push(attempt);
+      if (then) event.status = then.status;
     },
     setStatus: async (_t, _id, status: DeliveryStatus) => {
       event.status = status;

@@ -4,18 +4,27 @@ import {
   type ImageCacheStore,
   type JobError,
   type JobRecord,
+  type JobStatus,
   type JobStore,
   type Logger,
   type Metrics,
   type Storage,
   TERMINAL_STATUSES,
+  type TransitionEvent,
+  type TransitionEventState,
   type UsageStore,
 } from '@imagen-queue/shared';
 import type { CallGate } from '../call-gate.ts';
 import { deadlineRefusal } from '../control/before-start.ts';
-import { BudgetExceeded, type Budgets, reserveBudget, settleBudget } from '../control/budget.ts';
-import { rememberForCache, serveFromCache } from '../control/cache.ts';
-import { callProvider } from '../control/provider-call.ts';
+import {
+  BudgetExceeded,
+  type Budgets,
+  lookUpAverage,
+  reserveBudget,
+  settleBudget,
+} from '../control/budget.ts';
+import { cacheEntryFor, lookUpCache, serveFromCache } from '../control/cache.ts';
+import { callProvider, numberCall } from '../control/provider-call.ts';
 import { describeFailure } from '../failures.ts';
 import type { ProviderLimiter } from '../limiter.ts';
 import { withReferenceUrls } from '../reference-images.ts';
@@ -48,7 +57,14 @@ export interface ProcessorContext {
   /** Told each provider call's latency and image bytes (the adaptive concurrency's inputs). */
   observeCall?: (latencyMs: number, bytes: number) => void;
   /** Called once a terminal transition has been applied (or found applied): webhooks hang here. */
-  onFinished?: (job: JobRecord, terminalCount: number, batchCompletion: number) => Promise<void>;
+  onFinished?: (
+    job: JobRecord,
+    terminalCount: number,
+    batchCompletion: number,
+    event?: TransitionEventState,
+  ) => Promise<void>;
+  /** The webhook event a success owes, recorded by the success transition itself. */
+  finishEvent?: (job: JobRecord, status: JobStatus) => TransitionEvent | undefined;
   /**
    * Called for a job found already terminal: a rerun after a crash between the transition and
    * `onFinished` re-sends its events (deterministic ids make a repeat a no-op).
@@ -96,6 +112,9 @@ export async function generateImages(
   }
   const refusal = deadlineRefusal(job);
   if (refusal) return refuseToStart(job, refusal, ctx);
+  // Reads the attempt will need, sent beside the start transition rather than after it: each
+  // round trip on a job's path is a wait that a busy Redis and a busy machine make long.
+  const reads: Reads = { cached: lookUpCache(job, ctx), average: lookUpAverage(job, ctx.budgets) };
   const started = await ctx.store.transition(tenant, jobId, {
     from: ['queued', 'running'],
     to: 'running',
@@ -107,7 +126,7 @@ export async function generateImages(
 
   let finished: Awaited<ReturnType<JobStore['transition']>>;
   try {
-    finished = await produce(job, ctx);
+    finished = await produce(job, ctx, reads);
   } catch (error) {
     await handleFailure(job, error, ctx);
     return;
@@ -120,15 +139,22 @@ export async function generateImages(
     { ...job, status: 'succeeded' },
     finished.terminalCount,
     finished.batchCompletion,
+    finished.event,
   );
 }
 
+/** What an attempt reads before it knows it needs it (`generateImages`). */
+interface Reads {
+  cached: ReturnType<typeof lookUpCache>;
+  average: ReturnType<typeof lookUpAverage>;
+}
+
 /** Images from the spool or the provider, stored at their keys, the job moved to succeeded. */
-async function produce(job: JobRecord, ctx: ProcessorContext) {
+async function produce(job: JobRecord, ctx: ProcessorContext, reads: Reads) {
   const { tenant, id: jobId } = job;
   // Only an earlier attempt can have left images in the spool.
   const spooled = job.attempts > 0 ? await ctx.spool.load(tenant, jobId) : null;
-  const cached = spooled ? null : await serveFromCache(job, ctx);
+  const cached = spooled ? null : await serveFromCache(job, ctx, reads.cached);
   if (cached) {
     return ctx.store.transition(tenant, jobId, {
       from: ['running'],
@@ -136,9 +162,26 @@ async function produce(job: JobRecord, ctx: ProcessorContext) {
       result: cached,
       error: null,
       batchId: job.batchId,
+      ...withEvent(job, ctx),
     });
   }
-  const generated = spooled ?? (await generate(job, ctx));
+  const fresh = spooled ? null : await generate(job, ctx, reads);
+  const generated = spooled ?? fresh!.result;
+  try {
+    return await store(job, ctx, generated, spooled !== null);
+  } finally {
+    // The call's cost, written beside the upload: recorded before the job's outcome is.
+    await fresh?.accounted;
+  }
+}
+
+async function store(
+  job: JobRecord,
+  ctx: ProcessorContext,
+  generated: GenerationResult,
+  spooled: boolean,
+) {
+  const { tenant, id: jobId } = job;
   const release = ctx.gate?.hold(imageBytes(generated));
   let images: Awaited<ReturnType<typeof uploadImages>>;
   let spooledNow = false;
@@ -179,25 +222,37 @@ async function produce(job: JobRecord, ctx: ProcessorContext) {
     enhanced_prompt: generated.enhancedPrompt,
     filtered: generated.filtered,
   };
+  // One round trip: the job's record, its batch, its webhook event and its cache entry.
+  const cacheEntry = cacheEntryFor(job, result, ctx);
   const finished = await ctx.store.transition(tenant, jobId, {
     from: ['running'],
     to: 'succeeded',
     result,
     error: null,
     batchId: job.batchId,
+    ...withEvent(job, ctx),
+    ...(cacheEntry ? { cacheEntry } : {}),
   });
-  if (finished.applied) await rememberForCache(job, result, ctx);
   if (spooled || spooledNow) await ctx.spool.clear(tenant, jobId);
   ctx.log.info({ images: images.length, filtered: generated.filtered }, 'job succeeded');
   return finished;
 }
 
-async function generate(job: JobRecord, ctx: ProcessorContext): Promise<GenerationResult> {
+/** The success's webhook event, for the transition to record (`ProcessorContext.finishEvent`). */
+function withEvent(job: JobRecord, ctx: ProcessorContext): { event?: TransitionEvent } {
+  const event = ctx.finishEvent?.(job, 'succeeded');
+  return event ? { event } : {};
+}
+
+async function generate(job: JobRecord, ctx: ProcessorContext, reads: Reads) {
   // Stored references become presigned URLs now, at call time: a queued job may outlive one.
   const resolved = { ...job, request: await withReferenceUrls(job, ctx.store, ctx.storage) };
   const model = job.request.model;
   const gate = ctx.gate;
-  const reservation = await reserveBudget(job, ctx.budgets);
+  // Numbered while the budget and the send slot are awaited: a call that is then not made
+  // leaves a gap in the job's request ids, never a reuse.
+  const callNumber = numberCall(job, ctx);
+  const reservation = await reserveBudget(job, ctx.budgets, reads.average);
   let answered: Awaited<ReturnType<ProviderLimiter['acquire']>>;
   try {
     answered = await ctx.limiter.acquire(ctx.signal, {
@@ -212,12 +267,12 @@ async function generate(job: JobRecord, ctx: ProcessorContext): Promise<Generati
   const timer = ctx.metrics?.providerLatency.startTimer({ model });
   const sentAt = Date.now();
   try {
-    const result = await callProvider(resolved, ctx, reservation);
+    const called = await callProvider(resolved, ctx, reservation, callNumber);
     timer?.({ outcome: 'ok' });
-    ctx.observeCall?.(Date.now() - sentAt, imageBytes(result));
+    ctx.observeCall?.(Date.now() - sentAt, imageBytes(called.result));
     // Off the job's path: a lost 'ok' only delays the pace's probe up by one step.
     answered('ok').catch((error) => ctx.log.warn({ err: error }, 'limiter feedback failed'));
-    return result;
+    return called;
   } catch (error) {
     timer?.({ outcome: error instanceof ProviderError ? error.code : 'error' });
     const limited = error instanceof ProviderError && error.code === 'rate_limited';

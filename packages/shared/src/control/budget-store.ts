@@ -25,7 +25,10 @@ export interface BudgetStore {
   reserve(
     scope: BudgetScope,
     expectedUsd: number,
-  ): Promise<{ ok: true; reservation: Reservation } | { ok: false; cap: 'batch' | 'tenant' }>;
+  ): Promise<
+    | { ok: true; reservation: Reservation; uncapped: boolean }
+    | { ok: false; cap: 'batch' | 'tenant' }
+  >;
   /** Replaces the reservation by the reported cost; unreported (null) keeps the reservation. */
   settle(reservation: Reservation, actualUsd: number | null): Promise<void>;
   /** USD per image the model has cost on average so far (all tenants); null before any call. */
@@ -38,7 +41,14 @@ export interface BudgetStore {
 
 interface BudgetCommand {
   iqBudget(...args: string[]): Promise<string>;
+  iqLearnCost(key: string, images: string, usd: string): Promise<number>;
 }
+
+// KEYS: the model's cost average. ARGV: images, USD.
+const LEARN_LUA = `
+redis.call('HINCRBY', KEYS[1], 'images', ARGV[1])
+redis.call('HINCRBYFLOAT', KEYS[1], 'usd', ARGV[2])
+return 1`;
 
 const DAY_RETENTION_SECONDS = 3 * 86_400;
 
@@ -47,6 +57,7 @@ export function createBudgetStore(redis: RedisClient, options: { prefix: string 
   const client = redis as Redis;
   if (!('iqBudget' in client)) {
     client.defineCommand('iqBudget', { numberOfKeys: 2, lua: BUDGET_LUA });
+    client.defineCommand('iqLearnCost', { numberOfKeys: 1, lua: LEARN_LUA });
   }
   const command = client as unknown as BudgetCommand;
   const run = (scope: BudgetScope, day: string, op: string, amount: number) =>
@@ -64,7 +75,13 @@ export function createBudgetStore(redis: RedisClient, options: { prefix: string 
       const day = utcDay(new Date());
       const answer = await run(scope, day, 'reserve', expectedUsd);
       if (answer === 'batch' || answer === 'tenant') return { ok: false, cap: answer };
-      return { ok: true, reservation: { scope, day, reservedUsd: expectedUsd } };
+      // Neither cap applies: nothing was counted, so there is nothing to settle either.
+      const uncapped = answer === 'uncapped';
+      return {
+        ok: true,
+        reservation: { scope, day, reservedUsd: uncapped ? 0 : expectedUsd },
+        uncapped,
+      };
     },
     async settle(reservation, actualUsd) {
       if (actualUsd === null) return;
@@ -78,11 +95,8 @@ export function createBudgetStore(redis: RedisClient, options: { prefix: string 
     },
     async learn(model, images, usd) {
       if (images <= 0) return;
-      await client
-        .multi()
-        .hincrby(keys.costAverage(model), 'images', images)
-        .hincrbyfloat(keys.costAverage(model), 'usd', usd)
-        .exec();
+      // One script, not a MULTI: ioredis writes each command of a MULTI to the socket apart.
+      await command.iqLearnCost(keys.costAverage(model), String(images), String(usd));
     },
     async exhausted(tenant, batchId) {
       return (await client.hget(keys.batch(tenant, batchId), 'budget_exhausted')) === '1';

@@ -16,6 +16,12 @@ export interface CachedResult {
 export interface ImageCacheStore {
   find(tenant: string, request: GenerationParams): Promise<CachedResult | null>;
   remember(tenant: string, request: GenerationParams, entry: CachedResult): Promise<void>;
+  /** What `remember` would write, for a job's terminal transition to write with it. */
+  entryFor(
+    tenant: string,
+    request: GenerationParams,
+    entry: CachedResult,
+  ): { key: string; value: string; ttlSeconds: number };
   /** Drops an entry whose images are gone (expired or deleted). */
   forget(tenant: string, request: GenerationParams): Promise<void>;
 }
@@ -57,6 +63,13 @@ export function createImageCacheStore(
     },
     async remember(tenant, request, entry) {
       await client.set(key(tenant, request), entry.jobId, 'EX', ttlSeconds);
+    },
+    entryFor(tenant, request, entry) {
+      return {
+        key: key(tenant, request),
+        value: entry.jobId,
+        ttlSeconds,
+      };
     },
     async forget(tenant, request) {
       await client.del(key(tenant, request));

@@ -5,7 +5,9 @@
 -- KEYS: batch (a placeholder when the job has none), tenant's budget day
 -- ARGV: op ('reserve' | 'settle'), amount (reserve: expected USD; settle: actual - reserved),
 --       has batch ('1' | '0'), tenant's daily cap ('' = none), day retention seconds
--- reserve returns 'ok', 'batch' or 'tenant' (which cap is spent); settle returns 'ok'.
+-- reserve returns 'ok', 'batch' or 'tenant' (which cap is spent), or 'uncapped' when neither
+-- cap applies (nothing is counted; a batch's cap never changes, so the caller may skip the
+-- batch's later reservations); settle returns 'ok'.
 local batchKey, dayKey = KEYS[1], KEYS[2]
 local op, amount, hasBatch, dayCap = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1', ARGV[4]
 
@@ -39,6 +41,7 @@ if op == 'reserve' then
   end
 end
 
+if op == 'reserve' and not batchCap and dayCap == '' then return 'uncapped' end
 if batchCap then redis.call('HINCRBYFLOAT', batchKey, 'budget_committed', amount) end
 if dayCap ~= '' then
   redis.call('HINCRBYFLOAT', dayKey, 'committed', amount)

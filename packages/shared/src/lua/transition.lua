@@ -7,7 +7,17 @@
 -- placeholders when the job has no batch), the tenant's outbox
 -- ARGV: to, from (JSON array), fields (JSON object), retention seconds, attempts delta, now,
 -- has batch ('1' | '0'), now in ms (the outbox score)
--- Returns { applied (1, 0 = wrong status, -1 = no such job), terminal count, batch completion }
+--
+-- A terminal change may also carry its webhook event and its image cache entry, written here
+-- so that finishing a job is one round trip (the dispatcher would otherwise read the job and its
+-- batch back and record the event in three more):
+-- more KEYS: the event, the batch's event index (placeholder without a batch), the image cache
+-- entry (placeholder without one)
+-- more ARGV: the terminal count the event is for ('' = no event), its type, its id, the job's
+-- own webhook URL ('' = its batch's), the cache entry ('' = none), the entry's TTL seconds
+-- Returns { applied (1, 0 = wrong status, -1 = no such job), terminal count, batch completion,
+-- event (0 = not recorded here: the caller records it, 1 = recorded and not yet delivered,
+-- 2 = existed and no longer pending, 3 = no URL: no event) }
 local jobKey, jobEvents, batchKey, batchJobs, batchEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local to, now = ARGV[1], ARGV[6]
 local retention = tonumber(ARGV[4])
@@ -71,4 +81,32 @@ if ARGV[7] == '1' and redis.call('EXISTS', batchKey) == 1 then
   end
   redis.call('XADD', batchEvents, 'MAXLEN', '~', 1000, '*', 'job', redis.call('HGET', jobKey, 'id'), 'status', to)
 end
-return {1, terminalCount, completion}
+
+if terminal and ARGV[13] and ARGV[13] ~= '' then
+  redis.call('SET', KEYS[9], ARGV[13], 'EX', tonumber(ARGV[14]))
+end
+-- Only for the terminal count the caller expected: its event id names that count.
+local event = 0
+if terminal and ARGV[9] and ARGV[9] ~= '' and tonumber(ARGV[9]) == terminalCount then
+  local url = ARGV[12]
+  if url == '' and ARGV[7] == '1' then url = redis.call('HGET', batchKey, 'webhook_url') or '' end
+  local existing = redis.call('HGET', KEYS[7], 'status')
+  if url == '' then
+    event = 3
+  elseif existing then
+    event = existing == 'pending' and 1 or 2
+  else
+    -- In the event store's own format (event-store.ts): the id and tenant are the key's, and a
+    -- job's event names its job by its id (`evt_<job>_<n>`), its body rendered from the job's
+    -- record at each attempt rather than from a second copy; only a batch lists its events.
+    redis.call('HSET', KEYS[7], 'type', ARGV[10], 'url', url, 'timestamp', now,
+      'status', 'pending')
+    redis.call('EXPIRE', KEYS[7], retention)
+    if ARGV[7] == '1' then
+      redis.call('RPUSH', KEYS[8], ARGV[11])
+      redis.call('EXPIRE', KEYS[8], retention)
+    end
+    event = 1
+  end
+end
+return {1, terminalCount, completion, event}

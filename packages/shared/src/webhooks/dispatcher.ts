@@ -1,11 +1,17 @@
 import { Queue, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatchStore } from '../batch-store.ts';
-import { createJobStore, type JobRecord } from '../job-store.ts';
+import { coalesce } from '../coalesce.ts';
+import {
+  createJobStore,
+  type JobRecord,
+  type TransitionEvent,
+  type TransitionEventState,
+} from '../job-store.ts';
 import { DELIVER_WEBHOOK, type DeliverWebhookPayload, QUEUE_STREAMS, QUEUES } from '../jobs.ts';
 import { bullPrefix, redisKeys } from '../keys.ts';
 import type { RedisClient } from '../redis.ts';
-import { TERMINAL_STATUSES } from '../schemas/job.ts';
+import { type JobStatus, TERMINAL_STATUSES } from '../schemas/job.ts';
 import { createWebhookEventStore, type WebhookEventStore } from './event-store.ts';
 import { batchEventId, jobEventId, type WebhookEvent, type WebhookEventType } from './events.ts';
 
@@ -30,8 +36,13 @@ export interface WebhookDispatcher {
    */
   jobFinished(
     job: JobRecord,
-    outcome: { terminalCount: number; batchCompletion: number },
+    outcome: { terminalCount: number; batchCompletion: number; event?: TransitionEventState },
   ): Promise<void>;
+  /**
+   * The job event a terminal transition to `status` would owe, for the transition script to
+   * record itself (`TransitionChange.event`); pass what became of it to `jobFinished`.
+   */
+  eventFor(job: JobRecord, status: JobStatus): TransitionEvent | undefined;
   /**
    * For a job found already terminal (a rerun after a crash between the transition and the
    * enqueue): enqueues its latest events again, which is a no-op when they were enqueued.
@@ -75,17 +86,13 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     // are trimmed by count as well by the delivery worker (`keepFinished`).
   };
 
+  const deliver = (tenant: string, eventId: string) =>
+    queue.add(DELIVER_WEBHOOK, { tenant, eventId }, { ...jobOptions, jobId: eventId });
+
   const enqueue = async (event: WebhookEvent, indexes: { jobId?: string; batchId?: string }) => {
     const status = await events.record(event, indexes);
     if (status !== 'pending') return;
-    await queue.add(
-      DELIVER_WEBHOOK,
-      { tenant: event.tenant, eventId: event.id },
-      {
-        ...jobOptions,
-        jobId: event.id,
-      },
-    );
+    await deliver(event.tenant, event.id);
   };
 
   const batchCompleted = async (tenant: string, batchId: string, completion: number) => {
@@ -106,9 +113,26 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     );
   };
 
+  const outboxes = new Map<string, (jobIds: string[]) => Promise<void>>();
+  const settleOutbox = (tenant: string, jobId: string) => {
+    let settle = outboxes.get(tenant);
+    if (!settle) {
+      settle = coalesce(
+        (a: string[], b: string[]) => a.concat(b),
+        (jobIds) => (connection as Redis).zrem(keys.outbox(tenant), ...jobIds),
+      );
+      outboxes.set(tenant, settle);
+    }
+    return settle([jobId]);
+  };
+
   const jobFinished: WebhookDispatcher['jobFinished'] = async (job, outcome) => {
     const type = JOB_EVENT[job.status];
-    if (type && outcome.terminalCount > 0) {
+    if (outcome.event && outcome.event !== 'caller') {
+      // The transition recorded the event itself (eventFor): only its delivery is left.
+      if (outcome.event === 'owed')
+        await deliver(job.tenant, jobEventId(job.id, outcome.terminalCount));
+    } else if (type && outcome.terminalCount > 0) {
       // The caller's record may predate the transition (no result yet): take the stored one.
       const stored = await jobs.get(job.tenant, job.id);
       const snapshot = stored && stored.status === job.status ? stored : job;
@@ -133,15 +157,33 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     if (outcome.batchCompletion > 0 && job.batchId) {
       await batchCompleted(job.tenant, job.batchId, outcome.batchCompletion);
     }
-    // Delivered into the queue: the transition's outbox entry is settled (outbox.ts).
-    if (outcome.terminalCount > 0)
-      await (connection as Redis).zrem(keys.outbox(job.tenant), job.id);
+    // Delivered into the queue: the transition's outbox entry is settled (outbox.ts). Off the
+    // job's path and together with the other jobs settled meanwhile: an entry left behind by a
+    // crash only makes the outbox drain enqueue its events again, a no-op.
+    if (outcome.terminalCount > 0) {
+      settleOutbox(job.tenant, job.id).catch((error: Error) => options.onError?.(error));
+    }
+  };
+
+  const eventFor: WebhookDispatcher['eventFor'] = (job, status) => {
+    const type = JOB_EVENT[status];
+    if (!type) return undefined;
+    const terminalCount = (job.terminalCount ?? 0) + 1;
+    const id = jobEventId(job.id, terminalCount);
+    return {
+      terminalCount,
+      id,
+      type,
+      url: job.webhookUrl,
+      key: keys.webhookEvent(job.tenant, id),
+    };
   };
 
   return {
     events,
     queue,
     jobFinished,
+    eventFor,
     async jobFoundFinished(tenant, jobId) {
       const client = connection as Redis;
       const job = await jobs.get(tenant, jobId);

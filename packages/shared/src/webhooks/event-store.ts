@@ -24,7 +24,13 @@ export interface WebhookEventStore {
   ): Promise<DeliveryStatus>;
   get(tenant: string, id: string): Promise<WebhookEvent | null>;
   attempts(tenant: string, id: string): Promise<WebhookAttempt[]>;
-  addAttempt(tenant: string, id: string, attempt: WebhookAttempt): Promise<void>;
+  /** Logs an attempt; with `then`, sets the event's status in the same round trip. */
+  addAttempt(
+    tenant: string,
+    id: string,
+    attempt: WebhookAttempt,
+    then?: { status: DeliveryStatus; at?: string },
+  ): Promise<void>;
   setStatus(tenant: string, id: string, status: DeliveryStatus, at?: string): Promise<void>;
   /** Event ids of a job or batch, oldest first. */
   list(
@@ -49,12 +55,20 @@ end
 return 'new'`;
 
 // An attempt goes into the event's own hash (`a<n>`, compact, so the hash stays a small
-// listpack); nothing is written to an event that has expired. KEYS: event ARGV: attempt
+// listpack), with the status fields it settles, if any, in the same step; nothing is written
+// to an event that has expired. KEYS: event ARGV: attempt, then field, value, …
 const ADD_ATTEMPT_LUA = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local n = redis.call('HINCRBY', KEYS[1], 'attempt_count', 1)
 redis.call('HSET', KEYS[1], 'a' .. n, ARGV[1])
+if #ARGV > 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end
 return n`;
+
+function statusFields(status: DeliveryStatus, at: string | undefined): string[] {
+  const fields = ['status', status];
+  if (status === 'delivered') fields.push('delivered_at', at ?? new Date().toISOString());
+  return fields;
+}
 
 // KEYS: event ARGV: field, value, … (only on an event that still exists)
 const SET_IF_EXISTS_LUA = `
@@ -167,13 +181,22 @@ export function createWebhookEventStore(
           .map(unpackAttempt),
       ];
     },
-    async addAttempt(tenant, id, attempt) {
-      await client.eval(ADD_ATTEMPT_LUA, 1, keys.webhookEvent(tenant, id), packAttempt(attempt));
+    async addAttempt(tenant, id, attempt, then) {
+      await client.eval(
+        ADD_ATTEMPT_LUA,
+        1,
+        keys.webhookEvent(tenant, id),
+        packAttempt(attempt),
+        ...(then ? statusFields(then.status, then.at) : []),
+      );
     },
     async setStatus(tenant, id, status, at) {
-      const fields = ['status', status];
-      if (status === 'delivered') fields.push('delivered_at', at ?? new Date().toISOString());
-      await client.eval(SET_IF_EXISTS_LUA, 1, keys.webhookEvent(tenant, id), ...fields);
+      await client.eval(
+        SET_IF_EXISTS_LUA,
+        1,
+        keys.webhookEvent(tenant, id),
+        ...statusFields(status, at),
+      );
     },
     async list(tenant, of, start, count) {
       if ('batchId' in of)
