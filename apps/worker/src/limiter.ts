@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { coalesce, type RedisClient } from '@imagen-queue/shared';
+import { coalesce, type RedisClient, redisKeys } from '@imagen-queue/shared';
 import type { Redis } from 'ioredis';
 
 const ACQUIRE = readFileSync(new URL('./lua/limiter-acquire.lua', import.meta.url), 'utf8');
@@ -68,13 +68,11 @@ export function createProviderLimiter(
     client.defineCommand('iqLimiterFeedback', { numberOfKeys: 2, lua: FEEDBACK });
   }
   const commands = client as unknown as LimiterCommands;
-  // One hash tag for the limiter's keys: its scripts touch them together.
-  const stateKey = (model: string) =>
-    model === UNNAMED
-      ? `${options.prefix}:{limiter}:provider`
-      : `${options.prefix}:{limiter}:provider:m:${model}`;
-  const windowKey = (model: string) => `${stateKey(model)}:window`;
-  const modelsKey = `${options.prefix}:{limiter}:models`;
+  const keys = redisKeys(options.prefix);
+  const named = (model: string) => (model === UNNAMED ? undefined : model);
+  const stateKey = (model: string) => keys.limiterState(named(model));
+  const windowKey = (model: string) => keys.limiterWindow(named(model));
+  const modelsKey = keys.limiterModels();
   const initial = String(options.initialPerMin);
   const windowMs = String(options.windowMs ?? 60_000);
   const feedback = (model: string, outcome: ProviderOutcome, token: string, calls: number) =>
