@@ -26,10 +26,11 @@ const store = createJobStore(connection, { prefix, retentionSeconds: 3600 });
 const generation = new Queue(QUEUES.generation, { connection, prefix: bullPrefix(prefix) });
 let emulator: Emulator;
 let app: WorkerApp;
+let config: ReturnType<typeof loadConfig>;
 
 beforeAll(async () => {
   emulator = await createEmulator({ apiKey: 'emulator-key', hangRate: 1 });
-  const config = loadConfig(
+  config = loadConfig(
     serviceEnv(prefix, {
       IMAGEN_PROVIDER: 'aimlapi',
       IMAGEN_BASE_URL: emulator.url,
@@ -51,7 +52,7 @@ afterAll(async () => {
 });
 
 describe('createWorkerApp', () => {
-  it('closes past the grace period by aborting a provider call that never answers', async () => {
+  it('past the grace period aborts a provider call that never answers and hands the job back', async () => {
     const job = await store.create({
       id: newId('job'),
       tenant,
@@ -67,9 +68,24 @@ describe('createWorkerApp', () => {
     // Without the abort at the end of the grace, close() would wait for the call forever.
     await app.close();
 
-    // What the aborted attempt leaves is the processor's affair; the factory's is that no job
-    // stays active, held by a worker that is gone.
+    // The job was stopped, not failed: it is back in the queue, its attempt uncounted, and
+    // no worker that is gone holds it.
     const queued = await generation.getJob(job.id);
-    expect(await queued!.getState()).not.toBe('active');
+    expect(['waiting', 'delayed', 'prioritized']).toContain(await queued!.getState());
+    expect(queued!.attemptsMade).toBe(0);
+    expect(await store.get(tenant, job.id)).toMatchObject({
+      status: 'queued',
+      attempts: 0,
+      error: { code: 'interrupted', retryable: true },
+    });
+
+    // The next worker runs it to the end.
+    emulator.setConfig({ hangRate: 0 });
+    app = createWorkerApp(config);
+    await app.start();
+    await vi.waitFor(
+      async () => expect((await store.get(tenant, job.id))?.status).toBe('succeeded'),
+      { timeout: 30_000 },
+    );
   });
 });

@@ -39,6 +39,7 @@ import {
 import { createInFlight, startHeartbeat } from './heartbeat.ts';
 import { createProviderLimiter, type ProviderLimiter } from './limiter.ts';
 import { startMetricsServer } from './metrics-server.ts';
+import { SHUTDOWN_REASON } from './processors/generate-images.ts';
 import { checkEvictionPolicy } from './redis-checks.ts';
 import { createSpool } from './spool.ts';
 import { createDeliveryWorker } from './webhooks/delivery-worker.ts';
@@ -242,7 +243,7 @@ export function createWorkerApp(config: Config, deps: WorkerAppDeps = {}): Worke
   async function close() {
     const force = setTimeout(() => {
       logger.warn('grace period over; aborting in-flight jobs');
-      worker.cancelAllJobs('shutdown');
+      worker.cancelAllJobs(SHUTDOWN_REASON);
     }, config.worker.shutdownGraceMs);
     force.unref();
     await releasers.releaseAll((name, error) =>

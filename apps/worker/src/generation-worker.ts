@@ -20,12 +20,12 @@ import {
   type Tracing,
   type WebhookDispatcher,
 } from '@imagen-queue/shared';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { CallGate } from './call-gate.ts';
 
 import type { InFlight } from './heartbeat.ts';
 import type { ProviderLimiter } from './limiter.ts';
-import { PermanentFailure, RateLimited } from './processors/generate-images.ts';
+import { Interrupted, PermanentFailure, RateLimited } from './processors/generate-images.ts';
 import { processors } from './processors/index.ts';
 import type { Spool } from './spool.ts';
 import { tracedImagen, tracedLimiter, tracedStorage } from './traced-clients.ts';
@@ -116,7 +116,7 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
   };
   const worker: GenerationWorker = new Worker<GenerateImagesPayload, void, JobName>(
     QUEUES.generation,
-    async (job: Job<GenerateImagesPayload, void, JobName>, _token, signal) => {
+    async (job: Job<GenerateImagesPayload, void, JobName>, token, signal) => {
       // Inside BullMQ's `process` span (bullmq-otel), which continues the job's own trace.
       tracing.tagTrace(job.data.jobId, null);
       if (job.attemptsMade === 0) tracing.pastSpan('queue.wait', job.timestamp, {});
@@ -186,6 +186,11 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
         });
       } catch (error) {
         if (error instanceof PermanentFailure) throw new UnrecoverableError(error.message);
+        if (error instanceof Interrupted && token) {
+          // Back in the queue now, no BullMQ attempt used: the job was stopped, not failed.
+          await job.moveToDelayed(Date.now(), token);
+          throw new DelayedError();
+        }
         if (error instanceof RateLimited) {
           if (error.retryAfterMs) await worker.rateLimit(error.retryAfterMs);
           else await worker.rateLimit(1_000);

@@ -80,6 +80,20 @@ export class PermanentFailure extends Error {
   }
 }
 
+/** The reason a worker's own shutdown aborts its jobs with, past the grace period. */
+export const SHUTDOWN_REASON = 'shutdown';
+
+/**
+ * The worker stopped before the attempt ended: the job goes back to the queue, the attempt
+ * uncounted, for another worker (or this one, restarted). Nobody canceled it: it must run.
+ */
+export class Interrupted extends Error {
+  constructor() {
+    super('the worker stopped during the attempt');
+    this.name = 'Interrupted';
+  }
+}
+
 /** The provider is over its quota; the attempt does not count (BullMQ `RateLimitError`). */
 export class RateLimited extends Error {
   readonly retryAfterMs: number | null;
@@ -317,6 +331,21 @@ async function handleFailure(
     // The API enqueued the cancel event; enqueueing it again (same id) covers a failed enqueue.
     await ctx.onFoundFinished?.(current);
     return;
+  }
+  if (ctx.signal.aborted && ctx.signal.reason === SHUTDOWN_REASON) {
+    await ctx.store.transition(tenant, id, {
+      from: ['running'],
+      to: 'queued',
+      error: {
+        code: 'interrupted',
+        message: 'the worker stopped during the attempt; it runs again',
+        retryable: true,
+      },
+      uncountAttempt: true,
+      batchId: job.batchId,
+    });
+    ctx.log.warn('worker stopping; attempt handed back to the queue');
+    throw new Interrupted();
   }
   if (error instanceof BudgetExceeded) {
     const stopped = await ctx.store.transition(tenant, id, {
