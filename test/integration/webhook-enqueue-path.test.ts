@@ -1,24 +1,21 @@
 import { createEmulator, type Emulator } from '@imagen-queue/imagen';
 import {
-  bullPrefix,
-  createJobStore,
-  createRedis,
   createWebhookDispatcher,
   jobEventId,
   loadConfig,
   newId,
   normalizeGeneration,
-  QUEUES,
 } from '@imagen-queue/shared';
 import { createWorkerApp, type WorkerApp } from '@imagen-queue/worker/app';
-import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { inProcessClients } from '../support/in-process.ts';
 import { serviceEnv } from '../support/processes.ts';
 import { testPrefix } from '../support/tracking.ts';
 
 // The path of a finished job's webhook event: the process that made the terminal transition
-// puts it in the delivery queue itself, before its BullMQ job completes. The outbox drain is
+// puts it in the delivery queue itself, right after its BullMQ job completes (off the job's
+// path; `settled()` says when that is done). The outbox drain is
 // only the safety net for a process that died in between (fault-cancel-outbox.test.ts): the
 // worker's own drain takes only entries older than its grace (5 s), and the delivery queue is
 // paused, so its delivery worker takes nothing: whatever is in the queue, the finishing worker
@@ -26,18 +23,13 @@ import { testPrefix } from '../support/tracking.ts';
 // in-process, built by the same factory its main.ts uses.
 const prefix = testPrefix();
 const tenant = 'acme';
-const connection = createRedis(loadConfig(serviceEnv(prefix)).redis, {
-  name: 'webhook-enqueue-path',
-  role: 'worker',
-});
-const store = createJobStore(connection, { prefix, retentionSeconds: 3600 });
+const { connection, store, generation } = inProcessClients(prefix, 'webhook-enqueue-path');
 const webhooks = createWebhookDispatcher({
   connection,
   prefix,
   retryScheduleMs: [5_000],
   retentionSeconds: 3600,
 });
-const generation = new Queue(QUEUES.generation, { connection, prefix: bullPrefix(prefix) });
 let emulator: Emulator;
 let app: WorkerApp;
 
@@ -87,6 +79,7 @@ describe('a finished job’s webhook event', () => {
     });
     await generation.add('generate-images', { jobId: job.id, tenant }, { jobId: job.id });
     await completed;
+    await app.settled();
 
     expect(await store.get(tenant, job.id)).toMatchObject({ status: 'succeeded' });
     const eventId = jobEventId(job.id, 1);
@@ -97,7 +90,13 @@ describe('a finished job’s webhook event', () => {
       type: 'job.succeeded',
       status: 'pending',
     });
-    // The transition's outbox entry is settled by the same process: nothing is left owed.
-    expect(await (connection as Redis).zscore(store.keys.outbox(tenant), job.id)).toBeNull();
+    // The transition's outbox entry is settled by the same process (one ZREM for the entries
+    // settled meanwhile, sent as soon as the previous one returned): nothing is left owed,
+    // well before the drain, which leaves entries younger than 5 s alone, could take it.
+    await vi.waitFor(
+      async () =>
+        expect(await (connection as Redis).zscore(store.keys.outbox(tenant), job.id)).toBeNull(),
+      { timeout: 2_000 },
+    );
   });
 });

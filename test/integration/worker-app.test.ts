@@ -1,16 +1,8 @@
 import { createEmulator, type Emulator } from '@imagen-queue/imagen';
-import {
-  bullPrefix,
-  createJobStore,
-  createRedis,
-  loadConfig,
-  newId,
-  normalizeGeneration,
-  QUEUES,
-} from '@imagen-queue/shared';
+import { loadConfig, newId, normalizeGeneration } from '@imagen-queue/shared';
 import { createWorkerApp, type WorkerApp } from '@imagen-queue/worker/app';
-import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { inProcessClients } from '../support/in-process.ts';
 import { serviceEnv } from '../support/processes.ts';
 import { testPrefix } from '../support/tracking.ts';
 
@@ -18,12 +10,7 @@ import { testPrefix } from '../support/tracking.ts';
 // Real Redis, real S3, the emulator over HTTP answering no generation at all.
 const prefix = testPrefix();
 const tenant = 'acme';
-const connection = createRedis(loadConfig(serviceEnv(prefix)).redis, {
-  name: 'worker-app',
-  role: 'worker',
-});
-const store = createJobStore(connection, { prefix, retentionSeconds: 3600 });
-const generation = new Queue(QUEUES.generation, { connection, prefix: bullPrefix(prefix) });
+const { connection, store, generation } = inProcessClients(prefix, 'worker-app');
 let emulator: Emulator;
 let app: WorkerApp;
 let config: ReturnType<typeof loadConfig>;

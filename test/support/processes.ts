@@ -45,8 +45,9 @@ export async function startApi(env: Record<string, string>) {
   return devStack.startApi(env, testRun);
 }
 
-async function ensureBucket(env: Record<string, string>): Promise<void> {
-  const s3 = new S3Client({
+/** An S3 client for the bucket a stack's environment names. */
+export function s3ClientFor(env: Record<string, string>): S3Client {
+  return new S3Client({
     endpoint: env.S3_ENDPOINT,
     region: env.S3_REGION ?? 'us-east-1',
     forcePathStyle: true,
@@ -55,6 +56,10 @@ async function ensureBucket(env: Record<string, string>): Promise<void> {
       secretAccessKey: env.S3_SECRET_ACCESS_KEY ?? '',
     },
   });
+}
+
+async function ensureBucket(env: Record<string, string>): Promise<void> {
+  const s3 = s3ClientFor(env);
   try {
     await s3.send(new CreateBucketCommand({ Bucket: env.S3_BUCKET }));
   } catch (error) {

@@ -1,8 +1,9 @@
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Job } from '@imagen-queue/shared';
 import { expect } from 'vitest';
 import {
   type RunningProcess,
+  s3ClientFor,
   serviceEnv,
   startApi,
   startEmulator,
@@ -136,15 +137,7 @@ export async function startStack(options: StackOptions) {
 
 /** How many objects the bucket holds under `prefix`. */
 export async function countObjects(env: Record<string, string>, prefix: string): Promise<number> {
-  const s3 = new S3Client({
-    endpoint: env.S3_ENDPOINT,
-    region: env.S3_REGION ?? 'us-east-1',
-    forcePathStyle: true,
-    credentials: {
-      accessKeyId: env.S3_ACCESS_KEY_ID ?? '',
-      secretAccessKey: env.S3_SECRET_ACCESS_KEY ?? '',
-    },
-  });
+  const s3 = s3ClientFor(env);
   let count = 0;
   let token: string | undefined;
   try {

@@ -56,6 +56,11 @@ export interface WorkerAppDeps {
 export interface WorkerApp {
   /** The generation worker (BullMQ), for those that watch its events. */
   readonly generation: GenerationWorker;
+  /**
+   * Resolves once what finished jobs left to do after BullMQ completed them (their webhook
+   * event's enqueue, settling their outbox entry) is done.
+   */
+  settled(): Promise<void>;
   /** Checks Redis and the bucket, starts the sweepers, heartbeat and servers, then both workers. */
   start(): Promise<void>;
   /**
@@ -254,6 +259,7 @@ export function createWorkerApp(config: Config, deps: WorkerAppDeps = {}): Worke
 
   return {
     generation: worker,
+    settled: () => background.settled(),
     start,
     close: () => {
       closing ??= close();

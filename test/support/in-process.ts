@@ -1,0 +1,16 @@
+import { bullPrefix, createJobStore, createRedis, loadConfig, QUEUES } from '@imagen-queue/shared';
+import { Queue } from 'bullmq';
+import { serviceEnv } from './processes.ts';
+
+/**
+ * What a test that runs the worker in-process reads and feeds it with: one Redis connection of
+ * the test's own, the job store and the generation queue, all under the test's prefix.
+ */
+export function inProcessClients(prefix: string, name: string) {
+  const connection = createRedis(loadConfig(serviceEnv(prefix)).redis, { name, role: 'worker' });
+  return {
+    connection,
+    store: createJobStore(connection, { prefix, retentionSeconds: 3600 }),
+    generation: new Queue(QUEUES.generation, { connection, prefix: bullPrefix(prefix) }),
+  };
+}
