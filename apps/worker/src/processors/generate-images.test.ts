@@ -13,9 +13,11 @@ import type { ProviderLimiter } from '../limiter.ts';
 import type { Spool } from '../spool.ts';
 import {
   generateImages,
+  Interrupted,
   PermanentFailure,
   type ProcessorContext,
   RateLimited,
+  SHUTDOWN_REASON,
 } from './generate-images.ts';
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
@@ -169,6 +171,31 @@ describe('generateImages', () => {
     expect(t.calls()).toBe(1);
     expect(t.store.record.status).toBe('succeeded');
     expect(t.spooled.size).toBe(0);
+  });
+
+  it('a worker stopping after the provider answered keeps the images: the rerun pays nothing', async () => {
+    const t = setup(twoImages, 1);
+    const stopping = new AbortController();
+    // The grace ends while the images are being stored: the upload fails under an aborted signal.
+    const ctx = { ...t.ctx(), signal: stopping.signal };
+    ctx.storage = {
+      async putImage() {
+        stopping.abort(SHUTDOWN_REASON);
+        throw new Error('aborted');
+      },
+    } as unknown as Storage;
+    await expect(generateImages({ jobId: 'job_1', tenant: 'acme' }, ctx)).rejects.toBeInstanceOf(
+      Interrupted,
+    );
+    expect(t.store.record).toMatchObject({
+      status: 'queued',
+      attempts: 0,
+      error: { code: 'interrupted' },
+    });
+    expect(t.spooled.size).toBe(1);
+    await generateImages({ jobId: 'job_1', tenant: 'acme' }, t.ctx());
+    expect(t.calls()).toBe(1);
+    expect(t.store.record.status).toBe('succeeded');
   });
 
   it('a 429 goes back to the queue as rate limited and teaches the limiter', async () => {

@@ -166,8 +166,10 @@ interface Reads {
 /** Images from the spool or the provider, stored at their keys, the job moved to succeeded. */
 async function produce(job: JobRecord, ctx: ProcessorContext, reads: Reads) {
   const { tenant, id: jobId } = job;
-  // Only an earlier attempt can have left images in the spool.
-  const spooled = job.attempts > 0 ? await ctx.spool.load(tenant, jobId) : null;
+  // Only an earlier attempt can have left images in the spool: a counted one, or one handed
+  // back uncounted (a worker's shutdown), which leaves its error on the record.
+  const earlier = job.attempts > 0 || job.error !== null;
+  const spooled = earlier ? await ctx.spool.load(tenant, jobId) : null;
   const cached = spooled ? null : await serveFromCache(job, ctx, reads.cached);
   if (cached) {
     return ctx.store.transition(tenant, jobId, {
@@ -216,8 +218,10 @@ async function store(
         );
         break;
       } catch (error) {
-        // Paid for already: keep the bytes so a later attempt stores them without a new call.
-        if (!ctx.signal.aborted && !spooledNow) {
+        // Paid for already: keep the bytes so a later attempt stores them without a new call
+        // (also when this worker is stopping; not when the job was canceled).
+        const canceled = ctx.signal.aborted && ctx.signal.reason !== SHUTDOWN_REASON;
+        if (!canceled && !spooledNow) {
           await ctx.spool.save(tenant, jobId, generated);
           spooledNow = true;
         }
