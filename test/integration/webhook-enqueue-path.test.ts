@@ -1,15 +1,9 @@
 import { createEmulator, type Emulator } from '@imagen-queue/imagen';
-import {
-  createWebhookDispatcher,
-  jobEventId,
-  loadConfig,
-  newId,
-  normalizeGeneration,
-} from '@imagen-queue/shared';
+import { createWebhookDispatcher, jobEventId, loadConfig } from '@imagen-queue/shared';
 import { createWorkerApp, type WorkerApp } from '@imagen-queue/worker/app';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { inProcessClients } from '../support/in-process.ts';
+import { createTestJob, inProcessClients } from '../support/in-process.ts';
 import { serviceEnv } from '../support/processes.ts';
 import { testPrefix } from '../support/tracking.ts';
 
@@ -59,16 +53,8 @@ afterAll(async () => {
 
 describe('a finished job’s webhook event', () => {
   it('is in the delivery queue when its generation job completes, put there by the worker that finished it', async () => {
-    const job = await store.create({
-      id: newId('job'),
-      tenant,
-      batchId: null,
-      request: normalizeGeneration({ prompt: 'a heron at dawn', seed: 5 }),
-      metadata: {},
-      // Never called: the delivery queue stays paused.
-      webhookUrl: 'http://127.0.0.1:9/hook',
-      priority: 0,
-    });
+    // The webhook URL is never called: the delivery queue stays paused.
+    const job = await createTestJob(store, tenant, 'a heron at dawn', 'http://127.0.0.1:9/hook');
     const completed = new Promise<void>((resolve, reject) => {
       app.generation.on('completed', (done) => {
         if (done.id === job.id) resolve();

@@ -1,8 +1,8 @@
 import { createEmulator, type Emulator } from '@imagen-queue/imagen';
-import { loadConfig, newId, normalizeGeneration } from '@imagen-queue/shared';
+import { loadConfig } from '@imagen-queue/shared';
 import { createWorkerApp, type WorkerApp } from '@imagen-queue/worker/app';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { inProcessClients } from '../support/in-process.ts';
+import { createTestJob, inProcessClients } from '../support/in-process.ts';
 import { serviceEnv } from '../support/processes.ts';
 import { testPrefix } from '../support/tracking.ts';
 
@@ -40,15 +40,7 @@ afterAll(async () => {
 
 describe('createWorkerApp', () => {
   it('past the grace period aborts a provider call that never answers and hands the job back', async () => {
-    const job = await store.create({
-      id: newId('job'),
-      tenant,
-      batchId: null,
-      request: normalizeGeneration({ prompt: 'a heron at dawn', seed: 5 }),
-      metadata: {},
-      webhookUrl: null,
-      priority: 0,
-    });
+    const job = await createTestJob(store, tenant, 'a heron at dawn');
     await generation.add('generate-images', { jobId: job.id, tenant }, { jobId: job.id });
     await vi.waitFor(() => expect(emulator.stats().hung).toBe(1), { timeout: 20_000 });
 

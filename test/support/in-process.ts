@@ -1,4 +1,13 @@
-import { bullPrefix, createJobStore, createRedis, loadConfig, QUEUES } from '@imagen-queue/shared';
+import {
+  bullPrefix,
+  createJobStore,
+  createRedis,
+  type JobStore,
+  loadConfig,
+  newId,
+  normalizeGeneration,
+  QUEUES,
+} from '@imagen-queue/shared';
 import { Queue } from 'bullmq';
 import { serviceEnv } from './processes.ts';
 
@@ -13,4 +22,22 @@ export function inProcessClients(prefix: string, name: string) {
     store: createJobStore(connection, { prefix, retentionSeconds: 3600 }),
     generation: new Queue(QUEUES.generation, { connection, prefix: bullPrefix(prefix) }),
   };
+}
+
+/** A queued job of one seeded prompt, recorded as the API records it (no batch, no metadata). */
+export function createTestJob(
+  store: JobStore,
+  tenant: string,
+  prompt: string,
+  webhookUrl: string | null = null,
+) {
+  return store.create({
+    id: newId('job'),
+    tenant,
+    batchId: null,
+    request: normalizeGeneration({ prompt, seed: 5 }),
+    metadata: {},
+    webhookUrl,
+    priority: 0,
+  });
 }
