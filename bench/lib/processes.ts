@@ -8,7 +8,7 @@ import * as devStack from '@imagen-queue/dev-stack';
 export { ROOT, stopAll } from '@imagen-queue/dev-stack';
 
 export const benchRun: RunOptions = {
-  baseEnv: { NODE_ENV: 'production' },
+  baseEnv: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
   keepOutput: 65_536,
   waitTimeoutMs: 30_000,
   stopTimeoutMs: 10_000,

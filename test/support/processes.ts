@@ -10,7 +10,7 @@ import { started } from './tracking.ts';
 export { ROOT, type RunningProcess, waitUntil } from '@imagen-queue/dev-stack';
 
 const testRun: RunOptions = {
-  baseEnv: { NODE_ENV: 'test', LOG_LEVEL: 'info' },
+  baseEnv: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info' },
   keepOutput: 1_000_000,
   waitTimeoutMs: 60_000,
   stopTimeoutMs: 15_000,

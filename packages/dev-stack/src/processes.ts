@@ -31,7 +31,8 @@ export interface RunOptions {
   /** Node's own flags, before the script (`--import …`). */
   nodeArgs?: string[];
   /**
-   * The environment under the process's own: a child gets only PATH, these and its `env`.
+   * The environment under the process's own: a child gets only these and its `env` (the caller
+   * passes its `PATH` here if the child needs one; Node itself is started by its full path).
    * @defaultValue `{ NODE_ENV: 'test', LOG_LEVEL: 'info' }`
    */
   baseEnv?: Record<string, string>;
@@ -67,7 +68,7 @@ export function runProcess(
     [...(options.nodeArgs ?? []), resolve(cwd, script), ...args],
     {
       cwd,
-      env: { PATH: process.env.PATH ?? '', ...baseEnv, ...env },
+      env: { ...baseEnv, ...env },
       stdio: options.stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'],
       detached: options.detached ?? false,
     },
