@@ -1,10 +1,9 @@
 import { createEmulator, type Emulator } from '@imagen-queue/imagen';
-import { createWebhookDispatcher, jobEventId, loadConfig } from '@imagen-queue/shared';
+import { createWebhookDispatcher, jobEventId } from '@imagen-queue/shared';
 import { createWorkerApp, type WorkerApp } from '@imagen-queue/worker/app';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestJob, inProcessClients } from '../support/in-process.ts';
-import { serviceEnv } from '../support/processes.ts';
+import { createTestJob, inProcessClients, inProcessWorkerConfig } from '../support/in-process.ts';
 import { testPrefix } from '../support/tracking.ts';
 
 // The path of a finished job's webhook event: the process that made the terminal transition
@@ -30,15 +29,7 @@ let app: WorkerApp;
 beforeAll(async () => {
   emulator = await createEmulator({ smallImages: true, apiKey: 'emulator-key' });
   await webhooks.queue.pause();
-  const config = loadConfig(
-    serviceEnv(prefix, {
-      IMAGEN_PROVIDER: 'aimlapi',
-      IMAGEN_BASE_URL: emulator.url,
-      IMAGEN_API_KEY: 'emulator-key',
-      LOG_LEVEL: 'silent',
-      WORKER_CONCURRENCY: '2',
-    }),
-  );
+  const config = inProcessWorkerConfig(prefix, emulator.url, { WORKER_CONCURRENCY: '2' });
   app = createWorkerApp(config);
   await app.start();
 });

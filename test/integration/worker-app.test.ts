@@ -1,9 +1,8 @@
 import { createEmulator, type Emulator } from '@imagen-queue/imagen';
-import { loadConfig } from '@imagen-queue/shared';
+import type { loadConfig } from '@imagen-queue/shared';
 import { createWorkerApp, type WorkerApp } from '@imagen-queue/worker/app';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestJob, inProcessClients } from '../support/in-process.ts';
-import { serviceEnv } from '../support/processes.ts';
+import { createTestJob, inProcessClients, inProcessWorkerConfig } from '../support/in-process.ts';
 import { testPrefix } from '../support/tracking.ts';
 
 // The worker's factory in-process, as main.ts starts it: what its close() promises on SIGTERM.
@@ -17,16 +16,10 @@ let config: ReturnType<typeof loadConfig>;
 
 beforeAll(async () => {
   emulator = await createEmulator({ apiKey: 'emulator-key', hangRate: 1 });
-  config = loadConfig(
-    serviceEnv(prefix, {
-      IMAGEN_PROVIDER: 'aimlapi',
-      IMAGEN_BASE_URL: emulator.url,
-      IMAGEN_API_KEY: 'emulator-key',
-      LOG_LEVEL: 'silent',
-      WORKER_CONCURRENCY: '1',
-      WORKER_SHUTDOWN_GRACE_MS: '300',
-    }),
-  );
+  config = inProcessWorkerConfig(prefix, emulator.url, {
+    WORKER_CONCURRENCY: '1',
+    WORKER_SHUTDOWN_GRACE_MS: '300',
+  });
   app = createWorkerApp(config);
   await app.start();
 });

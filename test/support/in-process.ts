@@ -41,3 +41,20 @@ export function createTestJob(
     priority: 0,
   });
 }
+
+/** The worker's configuration for the test's prefix, calling the emulator at `emulatorUrl`. */
+export function inProcessWorkerConfig(
+  prefix: string,
+  emulatorUrl: string,
+  extra: Record<string, string>,
+) {
+  return loadConfig(
+    serviceEnv(prefix, {
+      IMAGEN_PROVIDER: 'aimlapi',
+      IMAGEN_BASE_URL: emulatorUrl,
+      IMAGEN_API_KEY: 'emulator-key',
+      LOG_LEVEL: 'silent',
+      ...extra,
+    }),
+  );
+}
