@@ -148,10 +148,23 @@ describe('the web console, in headless Chromium', () => {
     });
     await page.locator('nav a', { hasText: 'New batch' }).click();
     await page.locator('#prompts').fill('never answered one\nnever answered two');
+    const following = page.waitForRequest((request) => request.url().endsWith('/events'));
     await page.locator('#submit-form button[type=submit]').click();
     await page.waitForURL(
       (url) => /#\/batches\/bat_/.test(url.hash) && !url.hash.endsWith(batchId),
     );
+    // Hold the webhook log's reads from the cancel until the retry is answered: the batch's
+    // event stream ends with the cancel and the page then reloads the log, so it is still
+    // finishing that stream when the retry asks it to follow the batch again (it must).
+    await following;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/v1/batches/*/webhooks*', async (route) => {
+      await held;
+      await route.continue();
+    });
     await page.locator('#cancel-batch').click();
     await until(page, `document.getElementById('batch-status')?.textContent === 'canceled'`);
     await until(page, `document.getElementById('progress-text')?.textContent === '2/2'`);
@@ -178,6 +191,7 @@ describe('the web console, in headless Chromium', () => {
       // "still stopping; retry in a few seconds": as a person would, try again shortly.
       await page.waitForTimeout(200);
     }
+    release();
     await until(
       page,
       `document.querySelector('tr[data-job="${retried}"] .badge')?.textContent === 'succeeded'`,

@@ -137,25 +137,36 @@ export async function batchView(main, id, signal) {
       if (!signal.aborted) loadJobs().catch((error) => toast(errorText(error)));
     }, 1000);
   };
+  // One stream at a time. A retry while the last stream is still closing asks for another, and
+  // a stream that ended on a batch no longer finished (retried meanwhile) is followed again.
   let following = false;
+  let followAgain = false;
   const follow = async () => {
-    if (following) return;
+    if (following) {
+      followAgain = true;
+      return;
+    }
     following = true;
     try {
-      await followEvents(
-        `/v1/batches/${id}/events`,
-        (name, data) => {
-          if (name === 'status') {
-            batch = data;
-            showBatch();
-          } else if (name === 'job') refresh();
-        },
-        signal,
-      );
-      if (signal.aborted) return;
-      clearTimeout(pending);
-      pending = null;
-      await Promise.all([loadJobs(), loadWebhooks()]);
+      do {
+        followAgain = false;
+        await followEvents(
+          `/v1/batches/${id}/events`,
+          (name, data) => {
+            if (name === 'status') {
+              batch = data;
+              showBatch();
+            } else if (name === 'job') refresh();
+          },
+          signal,
+        );
+        if (signal.aborted) return;
+        clearTimeout(pending);
+        pending = null;
+        batch = await api(`/v1/batches/${id}`);
+        showBatch();
+        await Promise.all([loadJobs(), loadWebhooks()]);
+      } while (!signal.aborted && (followAgain || !FINISHED.includes(batch.status)));
     } catch (error) {
       if (!signal.aborted) toast(errorText(error));
     } finally {
