@@ -2,8 +2,8 @@
 // (our Imagen client, so the same HTTP and decoding) and one PutObject per image, and nothing
 // else: no job record, no transitions, no limiter, no spool, no webhooks, no logs.
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { GenerationParams } from '@imagen-queue/contract';
 import { createImagenClient } from '@imagen-queue/imagen';
-import type { GenerationParams } from '@imagen-queue/shared';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 

@@ -1,7 +1,7 @@
 // Baseline of the `ingest` figure: `Queue.addBulk` of the same jobs (their parameters as the
 // job data, the options our API gives them), with nothing in front: no HTTP, no validation,
 // no job records.
-import type { GenerationParams } from '@imagen-queue/shared';
+import type { GenerationParams } from '@imagen-queue/contract';
 import type { Queue } from 'bullmq';
 
 let next = 0;

@@ -1,4 +1,4 @@
-import { normalizeGeneration } from '@imagen-queue/shared';
+import { normalizeGeneration } from '@imagen-queue/contract';
 import type { Job } from 'bullmq';
 import { jobParams, stackEnv, startBenchApi } from '../lib/api.ts';
 import type { Figure } from '../lib/figure.ts';

@@ -1,4 +1,4 @@
-import { normalizeGeneration } from '@imagen-queue/shared';
+import { normalizeGeneration } from '@imagen-queue/contract';
 import { rawAddBulk } from '../baselines/raw-addbulk.ts';
 import { API_KEY, jobParams, NO_PROVIDER, stackEnv, startBenchApi } from '../lib/api.ts';
 import { type Figure, NotMeasured } from '../lib/figure.ts';

@@ -1,5 +1,5 @@
+import { normalizeGeneration } from '@imagen-queue/contract';
 import { startReceiver as startWebhookReceiver } from '@imagen-queue/dev-stack';
-import { normalizeGeneration } from '@imagen-queue/shared';
 import { jobParams, stackEnv, startBenchApi, TENANT } from '../lib/api.ts';
 import type { Figure } from '../lib/figure.ts';
 import { startBaseline, startEmulator, startWorker } from '../lib/processes.ts';

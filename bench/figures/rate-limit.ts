@@ -1,4 +1,4 @@
-import { normalizeGeneration } from '@imagen-queue/shared';
+import { normalizeGeneration } from '@imagen-queue/contract';
 import { jobParams, stackEnv, startBenchApi } from '../lib/api.ts';
 import { type EmulatorStats, emulatorStats, resetEmulator } from '../lib/emulator.ts';
 import type { Figure } from '../lib/figure.ts';

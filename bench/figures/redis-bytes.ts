@@ -1,5 +1,5 @@
+import { normalizeGeneration, QUEUE_STREAMS, QUEUES } from '@imagen-queue/contract';
 import { startReceiver as startWebhookReceiver } from '@imagen-queue/dev-stack';
-import { normalizeGeneration, QUEUE_STREAMS, QUEUES } from '@imagen-queue/shared';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ApiClient, jobParams, NO_PROVIDER, stackEnv, startBenchApi } from '../lib/api.ts';

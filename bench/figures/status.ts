@@ -1,4 +1,5 @@
-import { createBatchStore, newId, normalizeGeneration } from '@imagen-queue/shared';
+import { newId, normalizeGeneration } from '@imagen-queue/contract';
+import { createBatchStore } from '@imagen-queue/store';
 import { API_KEY, jobParams, NO_PROVIDER, stackEnv, startBenchApi, TENANT } from '../lib/api.ts';
 import { type Figure, NotMeasured } from '../lib/figure.ts';
 import { load } from '../lib/load.ts';

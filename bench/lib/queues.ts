@@ -1,4 +1,4 @@
-import { QUEUE_STREAMS, QUEUES, redisKeys } from '@imagen-queue/shared';
+import { QUEUE_STREAMS, QUEUES, redisKeys } from '@imagen-queue/contract';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { sleep } from './stats.ts';

@@ -1,4 +1,4 @@
-import { bullPrefix, QUEUES } from '@imagen-queue/shared';
+import { bullPrefix, QUEUES } from '@imagen-queue/contract';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../support/processes.ts';

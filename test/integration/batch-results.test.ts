@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createJobStore, createRedis } from '@imagen-queue/shared';
+import { createJobStore, createRedis } from '@imagen-queue/store';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitUntil } from '../support/processes.ts';
 import { report, startStack, TEST_KEY } from '../support/stack.ts';

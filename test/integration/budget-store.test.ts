@@ -1,4 +1,5 @@
-import { createBudgetStore, createRedis, loadConfig } from '@imagen-queue/shared';
+import { loadConfig } from '@imagen-queue/shared';
+import { createBudgetStore, createRedis } from '@imagen-queue/store';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { testPrefix } from '../support/tracking.ts';
 

@@ -1,5 +1,5 @@
+import { type Batch, bullPrefix, type Job, QUEUES, redisKeys } from '@imagen-queue/contract';
 import type { BilledCall } from '@imagen-queue/imagen';
-import { type Batch, bullPrefix, type Job, QUEUES, redisKeys } from '@imagen-queue/shared';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,18 +1,12 @@
+import { newId, normalizeGeneration } from '@imagen-queue/contract';
 import {
   createEmulator,
   createImagenClient,
   type Emulator,
   type ImagenClient,
 } from '@imagen-queue/imagen';
-import {
-  createJobStore,
-  createLogger,
-  createRedis,
-  createStorage,
-  loadConfig,
-  newId,
-  normalizeGeneration,
-} from '@imagen-queue/shared';
+import { createLogger, createStorage, loadConfig } from '@imagen-queue/shared';
+import { createJobStore, createRedis } from '@imagen-queue/store';
 import { generateImages } from '@imagen-queue/worker/generate-images';
 import { createSpool } from '@imagen-queue/worker/spool';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

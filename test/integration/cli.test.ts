@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Job } from '@imagen-queue/shared';
+import type { Job } from '@imagen-queue/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ROOT,

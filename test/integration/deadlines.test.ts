@@ -1,5 +1,5 @@
+import type { Job } from '@imagen-queue/contract';
 import type { BilledCall } from '@imagen-queue/imagen';
-import type { Job } from '@imagen-queue/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { report, startStack } from '../support/stack.ts';
 import { testPrefix } from '../support/tracking.ts';

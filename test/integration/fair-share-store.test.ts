@@ -1,11 +1,5 @@
-import {
-  bullPrefix,
-  createFairShare,
-  createRedis,
-  fairPriority,
-  MAX_FAIR_POSITION,
-  QUEUES,
-} from '@imagen-queue/shared';
+import { bullPrefix, QUEUES } from '@imagen-queue/contract';
+import { createFairShare, createRedis, fairPriority, MAX_FAIR_POSITION } from '@imagen-queue/store';
 import { Queue } from 'bullmq';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { testPrefix } from '../support/tracking.ts';

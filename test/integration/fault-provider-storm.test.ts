@@ -1,4 +1,4 @@
-import type { Job } from '@imagen-queue/shared';
+import type { Job } from '@imagen-queue/contract';
 import { describe, expect, it } from 'vitest';
 import { waitUntil } from '../support/processes.ts';
 import { report, startStack } from '../support/stack.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '@imagen-queue/dev-stack';
-import { createRedis } from '@imagen-queue/shared';
+import { createRedis } from '@imagen-queue/store';
 import { describe, expect, it } from 'vitest';
 import { startS3Process, waitUntil } from '../support/processes.ts';
 import { countObjects, report, startStack } from '../support/stack.ts';

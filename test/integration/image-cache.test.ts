@@ -1,4 +1,4 @@
-import type { Job } from '@imagen-queue/shared';
+import type { Job } from '@imagen-queue/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack } from '../support/stack.ts';
 import { testPrefix } from '../support/tracking.ts';

@@ -3,17 +3,9 @@ import {
   PutBucketLifecycleConfigurationCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import {
-  createImageCacheStore,
-  createStorage,
-  fingerprint,
-  IMAGE_RETENTION_RULE,
-  type Job,
-  loadConfig,
-  normalizeGeneration,
-  redisKeys,
-  serializeJob,
-} from '@imagen-queue/shared';
+import { JOB_RECORD, type Job, normalizeGeneration, redisKeys } from '@imagen-queue/contract';
+import { createStorage, IMAGE_RETENTION_RULE, loadConfig } from '@imagen-queue/shared';
+import { createImageCacheStore, fingerprint } from '@imagen-queue/store';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../support/processes.ts';
@@ -102,7 +94,7 @@ describe('IMAGE_RETENTION_DAYS', () => {
     const store = async (id: string, finishedAt: Date) => {
       await redis.hset(
         keys.job('acme', id),
-        serializeJob({
+        JOB_RECORD.encode({
           id,
           tenant: 'acme',
           batchId: null,

@@ -1,11 +1,5 @@
-import {
-  createBatchStore,
-  createJobStore,
-  createRedis,
-  type NewJob,
-  newId,
-  normalizeGeneration,
-} from '@imagen-queue/shared';
+import { type NewJob, newId, normalizeGeneration } from '@imagen-queue/contract';
+import { createBatchStore, createJobStore, createRedis } from '@imagen-queue/store';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { testPrefix } from '../support/tracking.ts';
 

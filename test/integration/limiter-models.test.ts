@@ -1,4 +1,4 @@
-import { createRedis } from '@imagen-queue/shared';
+import { createRedis } from '@imagen-queue/store';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createProviderLimiter } from '../../apps/worker/src/limiter.ts';
 import { testPrefix } from '../support/tracking.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { Job } from '@imagen-queue/contract';
 import { type BilledCall, clientRequestId } from '@imagen-queue/imagen';
-import type { Job } from '@imagen-queue/shared';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countObjects, startStack, TEST_KEY } from '../support/stack.ts';

@@ -1,6 +1,6 @@
+import type { Job } from '@imagen-queue/contract';
 import { freePort } from '@imagen-queue/dev-stack';
 import type { BilledCall } from '@imagen-queue/imagen';
-import type { Job } from '@imagen-queue/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../support/processes.ts';
 import { startStack, TEST_KEY } from '../support/stack.ts';

@@ -1,4 +1,5 @@
-import { bullPrefix, FINISHED_KEPT, QUEUE_STREAMS, QUEUES, redisKeys } from '@imagen-queue/shared';
+import { bullPrefix, QUEUE_STREAMS, QUEUES, redisKeys } from '@imagen-queue/contract';
+import { FINISHED_KEPT } from '@imagen-queue/shared';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Job } from '@imagen-queue/shared';
+import type { Job } from '@imagen-queue/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type RunningProcess,

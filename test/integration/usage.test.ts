@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type { Batch, Job } from '@imagen-queue/contract';
 import type { BilledCall } from '@imagen-queue/imagen';
-import type { Batch, Job } from '@imagen-queue/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack } from '../support/stack.ts';
 import { testPrefix } from '../support/tracking.ts';

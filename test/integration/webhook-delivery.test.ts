@@ -1,16 +1,12 @@
+import { type JobRecord, newId, normalizeGeneration } from '@imagen-queue/contract';
+import { createLogger, createStorage, loadConfig } from '@imagen-queue/shared';
 import {
   createJobStore,
-  createLogger,
   createRedis,
-  createStorage,
   createWebhookDispatcher,
   createWebhookEventStore,
   createWebhookSecrets,
-  type JobRecord,
-  loadConfig,
-  newId,
-  normalizeGeneration,
-} from '@imagen-queue/shared';
+} from '@imagen-queue/store';
 import { createDeliveryWorker, type DeliveryWorker } from '@imagen-queue/worker/webhook-delivery';
 import { createWebhookHttp } from '@imagen-queue/worker/webhook-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

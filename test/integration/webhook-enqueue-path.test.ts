@@ -1,5 +1,6 @@
+import { jobEventId } from '@imagen-queue/contract';
 import { createEmulator, type Emulator } from '@imagen-queue/imagen';
-import { createWebhookDispatcher, jobEventId } from '@imagen-queue/shared';
+import { createWebhookDispatcher } from '@imagen-queue/store';
 import { createWorkerApp, type WorkerApp } from '@imagen-queue/worker/app';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';

@@ -1,5 +1,6 @@
 import { buildApp } from '@imagen-queue/api';
-import { createLogger, loadConfig, waitForRedis } from '@imagen-queue/shared';
+import { createLogger, loadConfig } from '@imagen-queue/shared';
+import { waitForRedis } from '@imagen-queue/store';
 import { serviceEnv } from './processes.ts';
 
 export const ACME_KEY = 'acme-inject-key-1';

@@ -1,13 +1,6 @@
-import {
-  bullPrefix,
-  createJobStore,
-  createRedis,
-  type JobStore,
-  loadConfig,
-  newId,
-  normalizeGeneration,
-  QUEUES,
-} from '@imagen-queue/shared';
+import { bullPrefix, newId, normalizeGeneration, QUEUES } from '@imagen-queue/contract';
+import { loadConfig } from '@imagen-queue/shared';
+import { createJobStore, createRedis, type JobStore } from '@imagen-queue/store';
 import { Queue } from 'bullmq';
 import { serviceEnv } from './processes.ts';
 

@@ -1,5 +1,5 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { Job } from '@imagen-queue/shared';
+import type { Job } from '@imagen-queue/contract';
 import { expect } from 'vitest';
 import {
   type RunningProcess,

@@ -3,12 +3,12 @@ import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // Every Redis key, hash tag, channel and namespace of the system is built in one module
-// (`packages/shared/src/keys.ts`); nothing else concatenates one, so a key's shape and its
+// (`packages/contract/src/keys.ts`); nothing else concatenates one, so a key's shape and its
 // Cluster slot are decided in one place. This test reads the production sources of every app
 // and package and names each line that builds a key by itself.
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CONTRACT = 'packages/shared/src/keys.ts';
+const CONTRACT = 'packages/contract/src/keys.ts';
 
 /**
  * A template literal that starts a key from a prefix (`${prefix}:…`, `${options.prefix}:…`,

@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { type Config, type Logger, setShutdownDates, type Tracing } from '@imagen-queue/shared';
+import { setShutdownDates } from '@imagen-queue/contract';
+import type { Config, Logger, Tracing } from '@imagen-queue/shared';
 import Fastify, { type FastifyPluginAsync, LogController } from 'fastify';
 import fp from 'fastify-plugin';
 import { clientErrorHandler, frameworkErrors } from './lib/framework-errors.ts';

@@ -1,32 +1,31 @@
+import { bullPrefix, QUEUE_STREAMS, QUEUES, setShutdownDates } from '@imagen-queue/contract';
 import { createImagenClient } from '@imagen-queue/imagen';
 import {
-  bullPrefix,
   type Config,
   ConfigError,
-  createBatchAccepting,
-  createHeartbeatStore,
-  createJobStore,
   createLogger,
   createMetrics,
-  createRedis,
   createReleasers,
   createStorage,
-  createWebhookDispatcher,
-  createWebhookSecrets,
   type Logger,
   type Metrics,
   noTracing,
   presignedOrigins,
-  QUEUE_STREAMS,
-  QUEUES,
-  type RedisClient,
   type Releasers,
   type Storage,
-  setShutdownDates,
-  startAcceptSweeper,
-  startOutboxDeliverer,
   type Tracing,
 } from '@imagen-queue/shared';
+import {
+  createBatchAccepting,
+  createHeartbeatStore,
+  createJobStore,
+  createRedis,
+  createWebhookDispatcher,
+  createWebhookSecrets,
+  type RedisClient,
+  startAcceptSweeper,
+  startOutboxDeliverer,
+} from '@imagen-queue/store';
 import { Queue } from 'bullmq';
 import { createCallGate } from './call-gate.ts';
 import { listenForCancels } from './cancel-listener.ts';

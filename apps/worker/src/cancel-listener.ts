@@ -1,4 +1,6 @@
-import { type Logger, type RedisClient, redisKeys } from '@imagen-queue/shared';
+import { redisKeys } from '@imagen-queue/contract';
+import type { Logger } from '@imagen-queue/shared';
+import type { RedisClient } from '@imagen-queue/store';
 import type { Worker } from 'bullmq';
 
 /**

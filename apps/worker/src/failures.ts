@@ -1,5 +1,5 @@
+import type { JobError } from '@imagen-queue/contract';
 import { ProviderError } from '@imagen-queue/imagen';
-import type { JobError } from '@imagen-queue/shared';
 import { StorageError } from './upload.ts';
 
 /** What a client is told about a failed attempt: a stable code, never a stack or a secret. */

@@ -1,25 +1,29 @@
-import type { ImagenClient } from '@imagen-queue/imagen';
 import {
   bullPrefix,
+  type GenerateImagesPayload,
+  type JobName,
+  QUEUES,
+} from '@imagen-queue/contract';
+import type { ImagenClient } from '@imagen-queue/imagen';
+import {
   type Config,
+  keepFinished,
+  type Logger,
+  type Metrics,
+  noTracing,
+  type Storage,
+  type Tracing,
+} from '@imagen-queue/shared';
+import {
   coalesce,
   createBudgetStore,
   createFairShare,
   createImageCacheStore,
   createUsageStore,
-  type GenerateImagesPayload,
-  type JobName,
   type JobStore,
-  keepFinished,
-  type Logger,
-  type Metrics,
-  noTracing,
-  QUEUES,
   type RedisClient,
-  type Storage,
-  type Tracing,
   type WebhookDispatcher,
-} from '@imagen-queue/shared';
+} from '@imagen-queue/store';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { CallGate } from './call-gate.ts';
 

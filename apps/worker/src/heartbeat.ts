@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { HeartbeatStore, InFlightJob, Logger, WorkerHeartbeat } from '@imagen-queue/shared';
+import type { InFlightJob, WorkerHeartbeat } from '@imagen-queue/contract';
+import type { Logger } from '@imagen-queue/shared';
+import type { HeartbeatStore } from '@imagen-queue/store';
 
 /** The jobs this process is running right now, keyed by job id. */
 export function createInFlight() {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { coalesce, type RedisClient, redisKeys } from '@imagen-queue/shared';
+import { redisKeys } from '@imagen-queue/contract';
+import { coalesce, type RedisClient } from '@imagen-queue/store';
 import type { Redis } from 'ioredis';
 
 const ACQUIRE = readFileSync(new URL('./lua/limiter-acquire.lua', import.meta.url), 'utf8');

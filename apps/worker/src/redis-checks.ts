@@ -1,4 +1,5 @@
-import type { Logger, RedisClient } from '@imagen-queue/shared';
+import type { Logger } from '@imagen-queue/shared';
+import type { RedisClient } from '@imagen-queue/store';
 
 /** A queue on a Redis that evicts keys loses jobs silently: say so loudly at start. */
 export async function checkEvictionPolicy(redis: RedisClient, log: Logger): Promise<void> {

@@ -1,5 +1,7 @@
+import type { GenerationParams, JobRecord } from '@imagen-queue/contract';
 import { ProviderError } from '@imagen-queue/imagen';
-import type { GenerationParams, JobRecord, JobStore, Storage } from '@imagen-queue/shared';
+import type { Storage } from '@imagen-queue/shared';
+import type { JobStore } from '@imagen-queue/store';
 
 /**
  * A job's parameters with every `{job, index}` reference turned into a presigned URL of the

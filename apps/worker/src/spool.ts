@@ -1,5 +1,7 @@
+import { redisKeys } from '@imagen-queue/contract';
 import type { GeneratedImage, GenerationResult } from '@imagen-queue/imagen';
-import { type Logger, type RedisClient, redisKeys } from '@imagen-queue/shared';
+import type { Logger } from '@imagen-queue/shared';
+import type { RedisClient } from '@imagen-queue/store';
 import type { Redis } from 'ioredis';
 
 /**

@@ -1,12 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { imageKey, type StoredImage } from '@imagen-queue/contract';
 import type { GenerationResult } from '@imagen-queue/imagen';
-import {
-  imageKey,
-  type Logger,
-  type Metrics,
-  type Storage,
-  type StoredImage,
-} from '@imagen-queue/shared';
+import type { Logger, Metrics, Storage } from '@imagen-queue/shared';
 import type { CallGate } from './call-gate.ts';
 
 export interface UploadTarget {

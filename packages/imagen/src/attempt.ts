@@ -1,4 +1,5 @@
-import { type GenerationParams, getModel, webhookUrlProblem } from '@imagen-queue/shared';
+import { type GenerationParams, getModel } from '@imagen-queue/contract';
+import { webhookUrlProblem } from '@imagen-queue/shared';
 import type { ImageSource, ProviderAdapter } from './adapters/types.ts';
 import { providerError } from './error-table.ts';
 import { ProviderError } from './errors.ts';

@@ -1,4 +1,5 @@
-import { createGuardedLookup, getModel, isRetired } from '@imagen-queue/shared';
+import { getModel, isRetired } from '@imagen-queue/contract';
+import { createGuardedLookup } from '@imagen-queue/shared';
 import { aimlapiAdapter } from './adapters/aimlapi.ts';
 import { googleAdapter } from './adapters/google.ts';
 import { runAttempt } from './attempt.ts';

@@ -2,7 +2,7 @@ import {
   type GenerationInput,
   type GenerationParams,
   normalizeGeneration,
-} from '@imagen-queue/shared';
+} from '@imagen-queue/contract';
 
 /** Normalized parameters for tests: the shared schema's defaults plus the given fields. */
 export function params(input: Partial<GenerationInput> = {}): GenerationParams {

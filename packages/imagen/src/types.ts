@@ -1,4 +1,5 @@
-import type { GenerationParams, Logger, Resolver } from '@imagen-queue/shared';
+import type { GenerationParams } from '@imagen-queue/contract';
+import type { Logger, Resolver } from '@imagen-queue/shared';
 import type { ProviderUsage } from './provider-usage.ts';
 
 export interface ImagenClientOptions {

@@ -3112,6 +3112,11 @@ export interface components {
             };
             webhook_url: string | null;
             priority: number;
+            error: {
+                code: string;
+                message: string;
+                retryable: boolean;
+            } | null;
             result: {
                 images: {
                     url: string;
@@ -3123,12 +3128,8 @@ export interface components {
                     sha256: string;
                 }[];
                 enhanced_prompt: string | null;
+                /** @description Images the safety filter withheld */
                 filtered: number;
-            } | null;
-            error: {
-                code: string;
-                message: string;
-                retryable: boolean;
             } | null;
             usage: {
                 /** @description Calls made to the provider, failed ones too */
@@ -3167,6 +3168,9 @@ export interface components {
                 [key: string]: unknown;
             };
             webhook_url: string | null;
+            max_cost_usd: number | null;
+            /** @description Why jobs were left unstarted (`canceled` with this error code) */
+            stop_reason: "budget_exceeded" | null;
             usage: {
                 /** @description Calls made to the provider, failed ones too */
                 provider_calls: number;
@@ -3179,9 +3183,6 @@ export interface components {
             };
             /** @description An estimate of when the batch should be done. `GET /v1/batches/{id}`: from the jobs ahead of its last one in fair-share order and the fleet's measured pace (workers' slots at their call latency, its model's provider pace); lists and events, or with no worker measured yet: from its own pace since submission. Null when neither is known and once done */
             eta: string | null;
-            max_cost_usd: number | null;
-            /** @description Why jobs were left unstarted (`canceled` with this error code) */
-            stop_reason: "budget_exceeded" | null;
         };
         /**
          * @example {

@@ -1,7 +1,6 @@
+import { type AmountTable, parseAmounts, parseModelShutdowns } from '@imagen-queue/contract';
 import Type from 'typebox';
 import Value from 'typebox/value';
-import { type AmountTable, parseAmounts } from './control/amounts.ts';
-import { parseModelShutdowns } from './models/shutdowns.ts';
 import { parseTracing, type TracingConfig, TracingEnv } from './tracing/config.ts';
 
 /**

@@ -1,9 +1,6 @@
-import {
-  faultPoint,
-  type JobRecord,
-  redisKeys,
-  type TransitionOutcome,
-} from '@imagen-queue/shared';
+import { type JobRecord, redisKeys } from '@imagen-queue/contract';
+import { faultPoint } from '@imagen-queue/shared';
+import type { TransitionOutcome } from '@imagen-queue/store';
 import type { FastifyInstance } from 'fastify';
 
 export type FinishedHook = (job: JobRecord, outcome: TransitionOutcome) => Promise<void>;

@@ -4,7 +4,7 @@ import {
   type JobRecord,
   newId,
   newJobRecord,
-} from '@imagen-queue/shared';
+} from '@imagen-queue/contract';
 import type { FastifyInstance } from 'fastify';
 import { enqueueAll } from './enqueue.ts';
 

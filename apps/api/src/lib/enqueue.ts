@@ -1,16 +1,12 @@
+import type { GenerateImagesPayload, JobRecord } from '@imagen-queue/contract';
+import { type Config, generationJobOptions, noTracing, type Tracing } from '@imagen-queue/shared';
 import {
   addBulkWith,
-  type Config,
   createFairShare,
   type FairShare,
-  type GenerateImagesPayload,
-  generationJobOptions,
-  type JobRecord,
-  noTracing,
   type RedisClient,
   type Stage,
-  type Tracing,
-} from '@imagen-queue/shared';
+} from '@imagen-queue/store';
 import type { Queue } from 'bullmq';
 
 export { generationJobOptions };

@@ -1,10 +1,7 @@
-import {
-  amountFor,
-  type BudgetStore,
-  badRequest,
-  type Config,
-  type GenerationParams,
-} from '@imagen-queue/shared';
+import { amountFor, type GenerationParams } from '@imagen-queue/contract';
+import type { Config } from '@imagen-queue/shared';
+import type { BudgetStore } from '@imagen-queue/store';
+import { badRequest } from './problem-error.ts';
 
 /**
  * A batch's expected cost: each model's running average per image (else its configured price)

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RedisClient } from '@imagen-queue/shared';
+import type { RedisClient } from '@imagen-queue/store';
 
 export interface StreamEntry {
   id: string;

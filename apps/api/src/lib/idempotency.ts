@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { badRequest, conflict, type RedisClient, redisKeys } from '@imagen-queue/shared';
+import { redisKeys } from '@imagen-queue/contract';
+import type { RedisClient } from '@imagen-queue/store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { badRequest, conflict } from './problem-error.ts';
 
 export const IDEMPOTENCY_KEY_MAX = 255;
 /** How long a request in progress holds its key. */

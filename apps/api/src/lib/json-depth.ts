@@ -1,4 +1,4 @@
-import { badRequest } from '@imagen-queue/shared';
+import { badRequest } from './problem-error.ts';
 
 /** Deeper than any real request; deep enough JSON makes `JSON.stringify` itself throw. */
 export const MAX_JSON_DEPTH = 32;

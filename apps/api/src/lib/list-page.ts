@@ -1,4 +1,4 @@
-import type { ListIndex, ListKind } from '@imagen-queue/shared';
+import type { ListIndex, ListKind } from '@imagen-queue/store';
 
 /** How many index entries one page may read past while looking for a `status` match. */
 const SCAN_PER_PAGE = 5000;

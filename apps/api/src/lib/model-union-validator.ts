@@ -1,4 +1,4 @@
-import { DEFAULT_MODEL, getModel, MODEL_UNION } from '@imagen-queue/shared';
+import { DEFAULT_MODEL, getModel, MODEL_UNION } from '@imagen-queue/contract';
 import type { Ajv, ValidateFunction } from 'ajv';
 
 interface Branch {

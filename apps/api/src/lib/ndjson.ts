@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import { badRequest, ProblemError } from '@imagen-queue/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { exceedsDepth, tooDeep } from './json-depth.ts';
+import { badRequest, ProblemError } from './problem-error.ts';
 
 /**
  * `application/x-ndjson` batch bodies, one parameters object a line, parsed as the bytes

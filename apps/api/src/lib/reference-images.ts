@@ -1,9 +1,7 @@
-import {
-  badRequest,
-  type GenerationParams,
-  type JobStore,
-  webhookUrlProblem,
-} from '@imagen-queue/shared';
+import type { GenerationParams } from '@imagen-queue/contract';
+import { webhookUrlProblem } from '@imagen-queue/shared';
+import type { JobStore } from '@imagen-queue/store';
+import { badRequest } from './problem-error.ts';
 
 export interface ReferenceCheck {
   tenant: string;

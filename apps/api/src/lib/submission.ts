@@ -1,5 +1,4 @@
 import {
-  badRequest,
   type GenerationInput,
   type GenerationParams,
   GenerationRuleError,
@@ -7,10 +6,10 @@ import {
   modelOf,
   modelSchema,
   normalizeGeneration,
-  type ProblemField,
-  webhookUrlProblem,
-} from '@imagen-queue/shared';
+} from '@imagen-queue/contract';
+import { webhookUrlProblem } from '@imagen-queue/shared';
 import type { ValidateFunction } from 'ajv';
+import { badRequest, type ProblemField } from './problem-error.ts';
 import { createAjv, fieldMessage, fieldPath, type ValidationIssue } from './validation.ts';
 
 export const METADATA_MAX_BYTES = 4096;

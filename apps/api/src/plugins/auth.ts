@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { type Logger, ProblemError } from '@imagen-queue/shared';
+import type { Logger } from '@imagen-queue/shared';
 import fp from 'fastify-plugin';
+import { ProblemError } from '../lib/problem-error.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,4 +1,4 @@
-import { createListIndex, type ListIndex, listIndexTtlSeconds } from '@imagen-queue/shared';
+import { createListIndex, type ListIndex, listIndexTtlSeconds } from '@imagen-queue/store';
 import fp from 'fastify-plugin';
 
 declare module 'fastify' {

@@ -1,4 +1,5 @@
-import { createMetrics, type Metrics, QUEUES } from '@imagen-queue/shared';
+import { QUEUES } from '@imagen-queue/contract';
+import { createMetrics, type Metrics } from '@imagen-queue/shared';
 import fp from 'fastify-plugin';
 
 declare module 'fastify' {

@@ -1,6 +1,6 @@
-import { ProblemError, type ProblemField } from '@imagen-queue/shared';
 import type { FastifyError, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
+import { ProblemError, type ProblemField } from '../lib/problem-error.ts';
 import { fieldMessage, fieldPath, type ValidationIssue } from '../lib/validation.ts';
 
 // ioredis' ways of saying the server is not there (offline queue disabled for the API).

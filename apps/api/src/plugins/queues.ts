@@ -1,13 +1,11 @@
+import { bullPrefix, QUEUE_STREAMS, QUEUES } from '@imagen-queue/contract';
+import type { Metrics } from '@imagen-queue/shared';
 import {
   type BatchStore,
-  bullPrefix,
   createBatchStore,
   createJobStore,
   type JobStore,
-  type Metrics,
-  QUEUE_STREAMS,
-  QUEUES,
-} from '@imagen-queue/shared';
+} from '@imagen-queue/store';
 import { Queue } from 'bullmq';
 import fp from 'fastify-plugin';
 import type { FinishedHook } from '../lib/cancel.ts';

@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
-import { ProblemError, redisKeys } from '@imagen-queue/shared';
+import { redisKeys } from '@imagen-queue/contract';
 import fp from 'fastify-plugin';
+import { ProblemError } from '../lib/problem-error.ts';
 
 /**
  * `API_RATE_LIMIT_PER_MIN` requests a minute per tenant on every `/v1` route, counted in Redis so

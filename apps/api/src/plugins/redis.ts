@@ -1,4 +1,4 @@
-import { createRedis, type RedisClient } from '@imagen-queue/shared';
+import { createRedis, type RedisClient } from '@imagen-queue/store';
 import fp from 'fastify-plugin';
 
 declare module 'fastify' {

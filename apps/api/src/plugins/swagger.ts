@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { Batch, Job, PROBLEM_MEDIA_TYPE, Problem } from '@imagen-queue/shared';
+import { Batch, Job, PROBLEM_MEDIA_TYPE, Problem } from '@imagen-queue/contract';
 import type { FastifySchema, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 

@@ -4,7 +4,7 @@ import {
   startOutboxDeliverer,
   type WebhookDispatcher,
   type WebhookSecrets,
-} from '@imagen-queue/shared';
+} from '@imagen-queue/store';
 import fp from 'fastify-plugin';
 
 declare module 'fastify' {

@@ -1,4 +1,4 @@
-import type { JobError, JobRecord } from '@imagen-queue/shared';
+import type { JobError, JobRecord } from '@imagen-queue/contract';
 
 /**
  * Why a job that has not started yet must not start: its deadline has passed. `null` = go on.

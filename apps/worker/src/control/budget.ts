@@ -1,12 +1,6 @@
-import {
-  type AmountTable,
-  amountFor,
-  type BudgetStore,
-  type JobError,
-  type JobRecord,
-  type Logger,
-  type Reservation,
-} from '@imagen-queue/shared';
+import { type AmountTable, amountFor, type JobError, type JobRecord } from '@imagen-queue/contract';
+import type { Logger } from '@imagen-queue/shared';
+import type { BudgetStore, Reservation } from '@imagen-queue/store';
 
 export interface Budgets {
   store: BudgetStore;

@@ -1,14 +1,11 @@
 import {
-  type CachedResult,
-  type ImageCacheStore,
   imageKey,
   isDeterministic,
   type JobRecord,
-  type Logger,
-  type Storage,
   type StoredResult,
-  type UsageStore,
-} from '@imagen-queue/shared';
+} from '@imagen-queue/contract';
+import type { Logger, Storage } from '@imagen-queue/shared';
+import type { CachedResult, ImageCacheStore, UsageStore } from '@imagen-queue/store';
 
 export interface CacheContext {
   imageCache?: ImageCacheStore;

@@ -1,3 +1,4 @@
+import type { JobRecord } from '@imagen-queue/contract';
 import {
   clientRequestId,
   type GenerationResult,
@@ -5,7 +6,8 @@ import {
   ProviderError,
   type ProviderUsage,
 } from '@imagen-queue/imagen';
-import type { JobRecord, Logger, Metrics, Reservation, UsageStore } from '@imagen-queue/shared';
+import type { Logger, Metrics } from '@imagen-queue/shared';
+import type { Reservation, UsageStore } from '@imagen-queue/store';
 import { type Budgets, settleBudget } from './budget.ts';
 
 export interface ProviderCallContext {

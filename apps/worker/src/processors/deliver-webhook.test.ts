@@ -1,12 +1,12 @@
 import {
-  createLogger,
   type DeliveryStatus,
   type JobRecord,
   normalizeGeneration,
   type WebhookAttempt,
   type WebhookEvent,
-  type WebhookEventStore,
-} from '@imagen-queue/shared';
+} from '@imagen-queue/contract';
+import { createLogger } from '@imagen-queue/shared';
+import type { WebhookEventStore } from '@imagen-queue/store';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import type { SendResult, WebhookHttp } from '../webhooks/send-webhook.ts';

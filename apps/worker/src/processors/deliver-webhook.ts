@@ -1,13 +1,10 @@
 import {
   type DeliverWebhookPayload,
-  type Logger,
-  type Metrics,
   renderEventBody,
-  type Storage,
   type WebhookAttempt,
-  type WebhookEventStore,
-  type WebhookSecrets,
-} from '@imagen-queue/shared';
+} from '@imagen-queue/contract';
+import type { Logger, Metrics, Storage } from '@imagen-queue/shared';
+import type { WebhookEventStore, WebhookSecrets } from '@imagen-queue/store';
 import { Webhook } from 'standardwebhooks';
 import type { WebhookHttp } from '../webhooks/send-webhook.ts';
 

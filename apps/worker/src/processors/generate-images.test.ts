@@ -1,12 +1,7 @@
-import type { GenerationResult, ImagenClient } from '@imagen-queue/imagen';
-import { ProviderError } from '@imagen-queue/imagen';
-import {
-  type JobRecord,
-  type JobStore,
-  normalizeGeneration,
-  type Storage,
-  type TransitionChange,
-} from '@imagen-queue/shared';
+import { type JobRecord, normalizeGeneration } from '@imagen-queue/contract';
+import { type GenerationResult, type ImagenClient, ProviderError } from '@imagen-queue/imagen';
+import type { Storage } from '@imagen-queue/shared';
+import type { JobStore, TransitionChange } from '@imagen-queue/store';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ProviderLimiter } from '../limiter.ts';

@@ -1,19 +1,19 @@
-import { type GenerationResult, type ImagenClient, ProviderError } from '@imagen-queue/imagen';
 import {
   type GenerateImagesPayload,
-  type ImageCacheStore,
   type JobError,
   type JobRecord,
   type JobStatus,
-  type JobStore,
-  type Logger,
-  type Metrics,
-  type Storage,
   TERMINAL_STATUSES,
-  type TransitionEvent,
-  type TransitionEventState,
-  type UsageStore,
-} from '@imagen-queue/shared';
+} from '@imagen-queue/contract';
+import { type GenerationResult, type ImagenClient, ProviderError } from '@imagen-queue/imagen';
+import type { Logger, Metrics, Storage } from '@imagen-queue/shared';
+import type {
+  ImageCacheStore,
+  JobStore,
+  TransitionEvent,
+  TransitionEventState,
+  UsageStore,
+} from '@imagen-queue/store';
 import type { CallGate } from '../call-gate.ts';
 import { deadlineRefusal } from '../control/before-start.ts';
 import {

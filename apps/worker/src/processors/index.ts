@@ -1,4 +1,4 @@
-import type { JobName, JobPayload } from '@imagen-queue/shared';
+import type { JobName, JobPayload } from '@imagen-queue/contract';
 import { generateImages, type ProcessorContext } from './generate-images.ts';
 
 export type Processor<N extends JobName> = (

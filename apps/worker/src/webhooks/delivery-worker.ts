@@ -1,18 +1,14 @@
+import { bullPrefix, type DeliverWebhookPayload, QUEUES } from '@imagen-queue/contract';
 import {
-  bullPrefix,
   type Config,
-  type DeliverWebhookPayload,
   keepFinished,
   type Logger,
   type Metrics,
   noTracing,
-  QUEUES,
-  type RedisClient,
   type Storage,
   type Tracing,
-  type WebhookEventStore,
-  type WebhookSecrets,
 } from '@imagen-queue/shared';
+import type { RedisClient, WebhookEventStore, WebhookSecrets } from '@imagen-queue/store';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { deliverWebhook, RetryDelivery, StopDelivery } from '../processors/deliver-webhook.ts';
 import type { WebhookHttp } from './send-webhook.ts';

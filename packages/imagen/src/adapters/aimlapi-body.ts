@@ -1,4 +1,4 @@
-import { type GenerationParams, requireModel } from '@imagen-queue/shared';
+import { type GenerationParams, requireModel } from '@imagen-queue/contract';
 import { providerModelName } from './provider-models.ts';
 import { referenceUrls } from './types.ts';
 

@@ -1,4 +1,4 @@
-import type { GenerationParams } from '@imagen-queue/shared';
+import type { GenerationParams } from '@imagen-queue/contract';
 import { providerError } from '../error-table.ts';
 import { providerModelName } from './provider-models.ts';
 import {

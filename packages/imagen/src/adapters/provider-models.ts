@@ -1,4 +1,4 @@
-import { requireModel } from '@imagen-queue/shared';
+import { requireModel } from '@imagen-queue/contract';
 import type { ProviderName } from './types.ts';
 
 /**

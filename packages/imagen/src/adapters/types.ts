@@ -1,4 +1,4 @@
-import type { GenerationParams } from '@imagen-queue/shared';
+import type { GenerationParams } from '@imagen-queue/contract';
 import { ProviderError } from '../errors.ts';
 
 export type ProviderName = 'aimlapi' | 'google';

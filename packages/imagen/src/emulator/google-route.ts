@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { RESOLUTIONS } from '@imagen-queue/shared';
+import { RESOLUTIONS } from '@imagen-queue/contract';
 import Type from 'typebox';
 import Value from 'typebox/value';
 import { servedModel, sizeFor } from './provider-schema.ts';

@@ -1,5 +1,5 @@
 import { inflateSync } from 'node:zlib';
-import { ASPECT_RATIO_SIZES, ASPECT_RATIOS } from '@imagen-queue/shared';
+import { ASPECT_RATIO_SIZES, ASPECT_RATIOS } from '@imagen-queue/contract';
 import { describe, expect, it } from 'vitest';
 import { inspectImage } from '../image-check.ts';
 import { imageSize, renderImage } from './images.ts';

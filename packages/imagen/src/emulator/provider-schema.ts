@@ -4,7 +4,7 @@ import {
   type ModelSpec,
   modelSchema,
   outputSize,
-} from '@imagen-queue/shared';
+} from '@imagen-queue/contract';
 import Type, { type TObject } from 'typebox';
 
 /** Fields only the queue takes; a provider answers 400 to them. */

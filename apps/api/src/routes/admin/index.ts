@@ -3,7 +3,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { createHeartbeatStore } from '@imagen-queue/shared';
+import { createHeartbeatStore } from '@imagen-queue/store';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 

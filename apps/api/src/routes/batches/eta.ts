@@ -1,14 +1,11 @@
+import { type BatchRecord, type EtaInputs, fleetPace, NO_ETA_INPUTS } from '@imagen-queue/contract';
 import {
-  type BatchRecord,
   type BatchStore,
   createFairShare,
   createHeartbeatStore,
-  type EtaInputs,
-  fleetPace,
   type JobStore,
-  NO_ETA_INPUTS,
   type RedisClient,
-} from '@imagen-queue/shared';
+} from '@imagen-queue/store';
 
 interface EtaDeps {
   redis: RedisClient;

@@ -2,23 +2,22 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   Batch,
   type BatchRecord,
-  conflict,
-  createBatchAccepting,
-  createBudgetStore,
   Job,
   type JobRecord,
+  newBatchRecord,
   newId,
-  notFound,
-  resolveControl,
-  startAcceptSweeper,
+  newJobRecord,
   toBatchView,
   toJobView,
-} from '@imagen-queue/shared';
+} from '@imagen-queue/contract';
+import { createBatchAccepting, createBudgetStore, startAcceptSweeper } from '@imagen-queue/store';
 import Type from 'typebox';
 import { cancelJobs } from '../../lib/cancel.ts';
+import { resolveControl } from '../../lib/control.ts';
 import { checkBatchBudget } from '../../lib/estimate-cost.ts';
 import { idempotencyRedisKey, requestFingerprint } from '../../lib/idempotency.ts';
 import { registerNdjsonParser } from '../../lib/ndjson.ts';
+import { conflict, notFound } from '../../lib/problem-error.ts';
 import { checkReferenceImages } from '../../lib/reference-images.ts';
 import { checkMetadata, checkWebhookUrl, resolveParams } from '../../lib/submission.ts';
 import { IdempotencyHeaders } from '../jobs/schemas.ts';
@@ -103,44 +102,33 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
       const fingerprint = idemKey ? requestFingerprint(request) : '';
       const batchId = newId('bat');
       const createdAt = new Date().toISOString();
-      const records: JobRecord[] = params.map((request_) => ({
-        id: newId('job'),
-        tenant: request.tenant,
-        batchId,
-        request: request_,
-        metadata: {},
-        webhookUrl: null,
-        priority: 0,
-        control,
-        status: 'queued',
-        attempts: 0,
-        createdAt,
-        startedAt: null,
-        finishedAt: null,
-        result: null,
-        error: null,
-      }));
-      const outcome = await accepting.accept({
-        batch: {
-          id: batchId,
-          tenant: request.tenant,
-          status: 'queued',
-          counts: {
-            total: records.length,
-            queued: records.length,
-            running: 0,
-            succeeded: 0,
-            failed: 0,
-            canceled: 0,
+      const records = params.map((request_) =>
+        newJobRecord(
+          {
+            id: newId('job'),
+            tenant: request.tenant,
+            batchId,
+            request: request_,
+            metadata: {},
+            webhookUrl: null,
+            priority: 0,
+            control,
           },
           createdAt,
-          finishedAt: null,
-          metadata,
-          webhookUrl: webhook_url ?? null,
-          completions: 0,
-          maxCostUsd: request.body.max_cost_usd ?? null,
-          stopReason: null,
-        },
+        ),
+      );
+      const outcome = await accepting.accept({
+        batch: newBatchRecord(
+          {
+            id: batchId,
+            tenant: request.tenant,
+            metadata,
+            webhookUrl: webhook_url ?? null,
+            maxCostUsd: request.body.max_cost_usd ?? null,
+          },
+          records.length,
+          createdAt,
+        ),
         jobs: records,
         requestId: request.id,
         ...(idemKey

@@ -1,17 +1,16 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  type BatchStore,
   GenerationParams,
   JOB_STATUSES,
   JobError,
   type JobRecord,
-  type JobStore,
   JobUsage,
-  notFound,
-  type Storage,
-} from '@imagen-queue/shared';
+} from '@imagen-queue/contract';
+import type { Storage } from '@imagen-queue/shared';
+import type { BatchStore, JobStore } from '@imagen-queue/store';
 import Type from 'typebox';
+import { notFound } from '../../lib/problem-error.ts';
 import { BatchParams } from './schemas.ts';
 
 /** Job records read per round trip: the stream holds one page at a time, whatever the batch. */

@@ -3,7 +3,7 @@ import {
   ControlFields,
   GenerationFields,
   JOB_STATUSES,
-} from '@imagen-queue/shared';
+} from '@imagen-queue/contract';
 import Type from 'typebox';
 import { SubmissionExtras } from '../jobs/schemas.ts';
 

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { notFound } from '@imagen-queue/shared';
 import Type from 'typebox';
+import { notFound } from '../../lib/problem-error.ts';
 
 const ASSETS = new URL('./assets/', import.meta.url);
 const TYPES: Record<string, string> = {

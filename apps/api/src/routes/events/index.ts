@@ -1,9 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { notFound, TERMINAL_STATUSES, toBatchView, toJobView } from '@imagen-queue/shared';
+import { TERMINAL_STATUSES, toBatchView, toJobView } from '@imagen-queue/contract';
 import Type from 'typebox';
 import { followStream, readStream, type StreamEntry, streamTail } from '../../lib/event-stream.ts';
 import { trackOpenRequests } from '../../lib/open-requests.ts';
+import { notFound } from '../../lib/problem-error.ts';
 import { BatchParams } from '../batches/schemas.ts';
 import { JobParams } from '../jobs/schemas.ts';
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { pingEveryNode } from '@imagen-queue/shared';
+import { pingEveryNode } from '@imagen-queue/store';
 import Type from 'typebox';
 
 const Health = Type.Object({

@@ -1,4 +1,4 @@
-import type { GenerationInput, Job, ModelSpec } from '@imagen-queue/shared';
+import type { GenerationInput, Job, ModelSpec } from '@imagen-queue/contract';
 import type { DropInRequest, DropInResponse } from './schemas.ts';
 
 export type ResponseFormat = 'url' | 'b64_json';

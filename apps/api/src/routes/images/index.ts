@@ -1,16 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import {
-  Job,
-  type JobRecord,
-  modelOf,
-  ProblemError,
-  TERMINAL_STATUSES,
-  toJobView,
-} from '@imagen-queue/shared';
+import { Job, type JobRecord, modelOf, TERMINAL_STATUSES, toJobView } from '@imagen-queue/contract';
 import Type from 'typebox';
 import { createJob } from '../../lib/create-job.ts';
 import { followStream, streamTail } from '../../lib/event-stream.ts';
 import { trackOpenRequests } from '../../lib/open-requests.ts';
+import { ProblemError } from '../../lib/problem-error.ts';
 import { checkReferenceImages } from '../../lib/reference-images.ts';
 import { resolveParams } from '../../lib/submission.ts';
 import { defaultFormat, fromDropIn, toDropInAnswer } from './drop-in.ts';

@@ -1,4 +1,4 @@
-import { GenerationFields, modelUnion } from '@imagen-queue/shared';
+import { GenerationFields, modelUnion } from '@imagen-queue/contract';
 import Type from 'typebox';
 
 /** What OpenAI-compatible clients send beside a model's own parameters. */

@@ -1,16 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import {
-  conflict,
-  Job,
-  type JobRecord,
-  notFound,
-  resolveControl,
-  toJobView,
-} from '@imagen-queue/shared';
+import { Job, type JobRecord, toJobView } from '@imagen-queue/contract';
 import { cancelJobs } from '../../lib/cancel.ts';
+import { resolveControl } from '../../lib/control.ts';
 import { createJob } from '../../lib/create-job.ts';
 import { enqueueAll } from '../../lib/enqueue.ts';
 import { idempotent } from '../../lib/idempotency.ts';
+import { conflict, notFound } from '../../lib/problem-error.ts';
 import { checkReferenceImages } from '../../lib/reference-images.ts';
 import { checkMetadata, checkWebhookUrl, resolveParams } from '../../lib/submission.ts';
 import { IdempotencyHeaders, JobParams, JobSubmission } from './schemas.ts';

@@ -1,4 +1,9 @@
-import { ControlFields, GenerationFields, JOB_ID_PATTERN, modelUnion } from '@imagen-queue/shared';
+import {
+  ControlFields,
+  GenerationFields,
+  JOB_ID_PATTERN,
+  modelUnion,
+} from '@imagen-queue/contract';
 import Type from 'typebox';
 
 /** What a submission may carry besides the generation parameters (jobs and batches alike). */

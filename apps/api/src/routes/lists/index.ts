@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { toBatchView, toJobView } from '@imagen-queue/shared';
+import { toBatchView, toJobView } from '@imagen-queue/contract';
 import { listPage } from '../../lib/list-page.ts';
 import { BatchList, BatchListQuery, JobList, JobListQuery } from './schemas.ts';
 

@@ -1,4 +1,4 @@
-import { BATCH_ID_PATTERN, BATCH_STATUSES, Batch, JOB_STATUSES, Job } from '@imagen-queue/shared';
+import { BATCH_ID_PATTERN, BATCH_STATUSES, Batch, JOB_STATUSES, Job } from '@imagen-queue/contract';
 import Type from 'typebox';
 
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 }));

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { listModels, ModelList, toModelView } from '@imagen-queue/shared';
+import { listModels, ModelList, toModelView } from '@imagen-queue/contract';
 
 /** The registry as clients see it: what each model takes, returns, and until when. */
 const models: FastifyPluginAsyncTypebox = async (fastify) => {

@@ -1,13 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import {
-  addTotals,
-  badRequest,
-  createUsageStore,
-  EMPTY_USAGE,
-  UsageTotals,
-  utcDay,
-} from '@imagen-queue/shared';
+import { addTotals, EMPTY_USAGE, UsageTotals } from '@imagen-queue/contract';
+import { createUsageStore, utcDay } from '@imagen-queue/store';
 import Type from 'typebox';
+import { badRequest } from '../../lib/problem-error.ts';
 
 const Day = Type.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}$',

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { conflict, notFound, toWebhookEventView, WebhookEventView } from '@imagen-queue/shared';
+import { toWebhookEventView, WebhookEventView } from '@imagen-queue/contract';
+import { conflict, notFound } from '../../lib/problem-error.ts';
 import {
   BatchParams,
   DeliveryLog,

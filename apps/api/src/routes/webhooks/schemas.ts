@@ -1,4 +1,4 @@
-import { BATCH_ID_PATTERN, JOB_ID_PATTERN, WebhookEventView } from '@imagen-queue/shared';
+import { BATCH_ID_PATTERN, JOB_ID_PATTERN, WebhookEventView } from '@imagen-queue/contract';
 import Type from 'typebox';
 
 export const WebhookSecret = Type.Object({

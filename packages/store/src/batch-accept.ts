@@ -1,0 +1,290 @@
+import { readFileSync } from 'node:fs';
+import {
+  type BatchRecord,
+  type GenerateImagesPayload,
+  JOB_RECORD,
+  type JobRecord,
+  redisKeys,
+  toBatchView,
+} from '@imagen-queue/contract';
+import {
+  type Config,
+  faultPoint,
+  generationJobOptions,
+  noTracing,
+  type Tracing,
+} from '@imagen-queue/shared';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createBatchStore } from './batch-store.ts';
+import { createFairShare } from './fair-share.ts';
+import { listHorizon, listIndexTtlSeconds } from './list-index.ts';
+import type { RedisClient } from './redis.ts';
+
+const ACCEPT_LUA = readFileSync(new URL('./lua/accept-batch.lua', import.meta.url), 'utf8');
+const FINISH_LUA = readFileSync(new URL('./lua/finish-accepting.lua', import.meta.url), 'utf8');
+
+/** BullMQ's `addBulk` is one MULTI per call; this many jobs a call keeps each one short. */
+export const ACCEPT_CHUNK = 1000;
+/**
+ * A batch still accepting after this long is presumed abandoned by its process (accepting
+ * 10,000 jobs takes well under a second) and rolled forward by any API or worker.
+ */
+export const ACCEPT_RECOVERY_MS = 15_000;
+
+/** What an Idempotency-Key of a batch holds: the batch while accepting, the answer once done. */
+export interface StoredAcceptance {
+  fingerprint: string;
+  state: 'accepting' | 'done';
+  batchId: string;
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export interface AcceptOptions {
+  connection: RedisClient;
+  prefix: string;
+  config: Config;
+  queue: Queue<GenerateImagesPayload>;
+  /** Gives each queued job a trace of its own, linked to the submit span (off: no-op). */
+  tracing?: Tracing;
+}
+
+export interface NewAcceptance {
+  batch: BatchRecord;
+  jobs: JobRecord[];
+  requestId: string;
+  idempotency?: { key: string; fingerprint: string; ttlSeconds: number };
+}
+
+/**
+ * Accepting a batch so that it happens whole or not at all, whatever line the process dies at:
+ * record everything (one script), queue the jobs by their fixed ids (idempotent), finalize
+ * (one script). A batch found still accepting, by a retry with its Idempotency-Key or by the
+ * sweeper, is rolled forward: its still-queued jobs are added again (a no-op for those already
+ * in BullMQ) and it is finalized.
+ */
+export function createBatchAccepting(options: AcceptOptions) {
+  const client = options.connection as Redis;
+  const keys = redisKeys(options.prefix);
+  const fair = createFairShare(options.connection, { prefix: options.prefix });
+  const batches = createBatchStore(options.connection, { prefix: options.prefix });
+  const placeholder = (tenant: string) => keys.idempotency(tenant, '-');
+
+  const answerOf = (batch: BatchRecord) => ({
+    status: 202,
+    headers: { location: `/v1/batches/${batch.id}` },
+    body: toBatchView(batch),
+  });
+
+  /** Queues the given jobs of the batch in chunks; ids are the records', so a repeat is a no-op. */
+  const tracing = options.tracing ?? noTracing;
+  const queueJobs = async (tenant: string, batchId: string, ids: string[], requestId: string) => {
+    if (ids.length === 0) return;
+    const priorities = await fair.reserve(
+      tenant,
+      ids.map(() => 'normal'),
+    );
+    tracing.tagTrace(null, batchId);
+    const traces = tracing.startJobTraces(ids, batchId);
+    try {
+      for (let i = 0; i < ids.length; i += ACCEPT_CHUNK) {
+        const chunk = ids.slice(i, i + ACCEPT_CHUNK);
+        await options.queue.addBulk(
+          chunk.map((id, j) => {
+            const metadata = traces.metadata[i + j];
+            return {
+              name: 'generate-images' as const,
+              data: { jobId: id, tenant, requestId },
+              opts: {
+                ...generationJobOptions(options.config, { id }, priorities[i + j]!),
+                ...(metadata ? { telemetry: { metadata } } : {}),
+              },
+            };
+          }),
+        );
+        faultPoint('batch-after-chunk');
+      }
+    } finally {
+      traces.end();
+    }
+  };
+
+  /**
+   * Marks the batch queued and stores its answer. The accepting request knows the batch and its
+   * fingerprint already (`known`: two reads saved); a roll-forward reads them.
+   */
+  const finish = async (
+    tenant: string,
+    batchId: string,
+    idemKey: string | null,
+    known?: { batch: BatchRecord; fingerprint: string },
+  ) => {
+    const batch = known?.batch ?? (await batches.get(tenant, batchId));
+    if (!batch) {
+      await client.zrem(keys.accepting(tenant), batchId);
+      return null;
+    }
+    const answer = answerOf(batch);
+    const stored: StoredAcceptance = {
+      fingerprint:
+        known?.fingerprint ??
+        (await client.hget(keys.batch(tenant, batchId), 'idem_fingerprint')) ??
+        '',
+      state: 'done',
+      batchId,
+      ...answer,
+    };
+    await client.eval(
+      FINISH_LUA,
+      3,
+      keys.batch(tenant, batchId),
+      keys.accepting(tenant),
+      idemKey ?? placeholder(tenant),
+      batchId,
+      JSON.stringify(stored),
+      String(options.config.idempotency.ttlSeconds),
+      idemKey ? '1' : '0',
+    );
+    return answer;
+  };
+
+  /** Finishes a batch someone else began: queues what is still queued, then finalizes. */
+  const rollForward = async (tenant: string, batchId: string) => {
+    const [accepting, idemKey, requestId] = await client.hmget(
+      keys.batch(tenant, batchId),
+      'accepting',
+      'idem_key',
+      'request_id',
+    );
+    if (accepting === '1') {
+      const ids = await client.lrange(keys.batchJobs(tenant, batchId), 0, -1);
+      const pipeline = client.pipeline();
+      for (const id of ids) pipeline.hget(keys.job(tenant, id), 'status');
+      const statuses = (await pipeline.exec()) ?? [];
+      // Only jobs nobody has started: a finished job's BullMQ entry may be trimmed already,
+      // and adding it again would run it twice.
+      const open = ids.filter((_, i) => statuses[i]?.[1] === 'queued');
+      await queueJobs(tenant, batchId, open, requestId ?? 'recovered');
+    }
+    return finish(tenant, batchId, idemKey || null);
+  };
+
+  return {
+    /**
+     * Records the batch (or finds the one its Idempotency-Key names) and sees it accepted.
+     * Returns the answer, and whether it is a replay.
+     */
+    async accept(input: NewAcceptance) {
+      const { batch, jobs, idempotency } = input;
+      const tenant = batch.tenant;
+      await client.sadd(keys.acceptingTenants(), tenant);
+      const idemKey = idempotency?.key ?? null;
+      const pending: StoredAcceptance = {
+        fingerprint: idempotency?.fingerprint ?? '',
+        state: 'accepting',
+        batchId: batch.id,
+      };
+      const batchFields = {
+        id: batch.id,
+        tenant,
+        status: 'queued',
+        ...Object.fromEntries(Object.entries(batch.counts).map(([k, v]) => [k, String(v)])),
+        created_at: batch.createdAt,
+        finished_at: '',
+        metadata: JSON.stringify(batch.metadata),
+        webhook_url: batch.webhookUrl ?? '',
+        completions: '0',
+        cancel_requested: '0',
+        ...(batch.maxCostUsd !== null ? { max_cost_usd: String(batch.maxCostUsd) } : {}),
+        request_id: input.requestId,
+        idem_key: idemKey ?? '',
+        idem_fingerprint: idempotency?.fingerprint ?? '',
+      };
+      const listTtl = listIndexTtlSeconds(options.config.worker.retentionSeconds);
+      const args = [
+        idemKey ?? placeholder(tenant),
+        keys.batch(tenant, batch.id),
+        keys.batchJobs(tenant, batch.id),
+        keys.accepting(tenant),
+        keys.listIndex(tenant, 'batches'),
+        keys.listIndex(tenant, 'jobs'),
+        ...jobs.map((job) => keys.job(tenant, job.id)),
+        JSON.stringify(pending),
+        String(idempotency?.ttlSeconds ?? 0),
+        JSON.stringify(batchFields),
+        String(Date.now()),
+        idemKey ? '1' : '0',
+        String(listTtl),
+        listHorizon('batches', listTtl),
+        listHorizon('jobs', listTtl),
+      ];
+      for (const job of jobs) pushFields(args, job);
+      // One array argument (ioredis flattens it): 10,000 jobs' fields are too many to spread.
+      const result = (await client.eval(ACCEPT_LUA, 6 + jobs.length, args)) as [string, string?];
+      if (result[0] === 'exists') {
+        const stored = JSON.parse(result[1]!) as StoredAcceptance;
+        return { kind: 'exists' as const, stored };
+      }
+      faultPoint('batch-after-record');
+      await queueJobs(
+        tenant,
+        batch.id,
+        jobs.map((job) => job.id),
+        input.requestId,
+      );
+      faultPoint('batch-before-finish');
+      const answer = await finish(tenant, batch.id, idemKey, {
+        batch,
+        fingerprint: pending.fingerprint,
+      });
+      faultPoint('batch-after-finish');
+      return { kind: 'new' as const, answer: answer ?? answerOf(batch) };
+    },
+    rollForward,
+    /** Rolls forward every batch accepting for longer than the recovery bound. */
+    async sweep(now = Date.now()): Promise<number> {
+      let recovered = 0;
+      for (const tenant of await client.smembers(keys.acceptingTenants())) {
+        const stale = await client.zrangebyscore(
+          keys.accepting(tenant),
+          '-inf',
+          now - ACCEPT_RECOVERY_MS,
+        );
+        for (const batchId of stale) {
+          await rollForward(tenant, batchId);
+          recovered += 1;
+        }
+      }
+      return recovered;
+    },
+  };
+}
+export type BatchAccepting = ReturnType<typeof createBatchAccepting>;
+
+/** Appends a job's hash as the accept script takes it: its number of fields, then the pairs, `id` first. */
+function pushFields(args: string[], job: JobRecord): void {
+  const { id = job.id, ...rest } = JOB_RECORD.encode(job);
+  args.push(String(Object.keys(rest).length + 1), 'id', id);
+  for (const [field, value] of Object.entries(rest)) args.push(field, value);
+}
+
+/** The sweeper every API and worker runs: abandoned acceptances finish within the bound. */
+export function startAcceptSweeper(
+  accepting: Pick<BatchAccepting, 'sweep'>,
+  onError: (error: Error) => void,
+  intervalMs = 5_000,
+) {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(() => accepting.sweep()).catch(onError);
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { redisKeys } from '@imagen-queue/contract';
+import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.ts';
+
+const RESERVE_LUA = readFileSync(new URL('./lua/fair-reserve.lua', import.meta.url), 'utf8');
+// The clock only moves forward: a job started late (a retry) never winds it back.
+const ADVANCE_LUA = `local c = tonumber(redis.call('HGET', KEYS[1], 'clock') or '0')
+if tonumber(ARGV[1]) > c then redis.call('HSET', KEYS[1], 'clock', ARGV[1]) end
+return 1`;
+
+/**
+ * The last position with a priority of its own. BullMQ priorities end at 2^21 − 1 and each
+ * position takes two (express, normal): a queue that never drains for about a million jobs
+ * queues later jobs first come, first served at this position until it drains and restarts at 0.
+ */
+export const MAX_FAIR_POSITION = 2 ** 20 - 1;
+
+/** The lane of one job: `express` = it came with a `priority`, so it goes ahead of its tenant's others. */
+export type FairLane = 'normal' | 'express';
+
+/** The BullMQ priority of a position: lower runs first, express before normal at one position. */
+export function fairPriority(position: number, lane: FairLane): number {
+  return Math.min(position, MAX_FAIR_POSITION) * 2 + (lane === 'express' ? 0 : 1);
+}
+
+/** The position a BullMQ priority stands for. */
+export function fairPosition(priority: number): number {
+  return Math.floor(priority / 2);
+}
+
+/**
+ * Fair share of the generation queue between tenants (start-time fair queuing on BullMQ
+ * priorities). The API reserves each new job's position; the worker moves the clock to the
+ * position of each job it starts. All of it is one hash beside the queue's own keys, under the
+ * queue's hash tag, so it works unchanged on a Redis Cluster and with any number of processes.
+ */
+export interface FairShare {
+  /** BullMQ priorities for a tenant's new jobs, one per lane entry, in order. */
+  reserve(tenant: string, lanes: readonly FairLane[]): Promise<number[]>;
+  /** A worker started the job with this BullMQ priority. */
+  started(priority: number | undefined): Promise<void>;
+  /**
+   * Jobs that start no later than this queued one: those running, those waiting without a
+   * priority, those before it in fair-share order, and it. `null` when it is not queued by
+   * priority (started, delayed for a retry, or gone).
+   */
+  jobsAhead(jobId: string): Promise<number | null>;
+}
+
+interface FairCommands {
+  iqFairReserve(...args: string[]): Promise<[number, number]>;
+  iqFairAdvance(key: string, position: string): Promise<number>;
+}
+
+export function createFairShare(redis: RedisClient, options: { prefix: string }): FairShare {
+  const client = redis as Redis;
+  if (!('iqFairReserve' in client)) {
+    client.defineCommand('iqFairReserve', { numberOfKeys: 5, lua: RESERVE_LUA });
+    client.defineCommand('iqFairAdvance', { numberOfKeys: 1, lua: ADVANCE_LUA });
+  }
+  const commands = client as unknown as FairCommands;
+  const keys = redisKeys(options.prefix);
+  const queueKey = keys.generationQueue;
+  const stateKey = keys.fairShare();
+  return {
+    async reserve(tenant, lanes) {
+      const express = lanes.filter((lane) => lane === 'express').length;
+      const [firstNormal, firstExpress] = await commands.iqFairReserve(
+        stateKey,
+        queueKey('wait'),
+        queueKey('prioritized'),
+        queueKey('delayed'),
+        queueKey('paused'),
+        tenant,
+        String(lanes.length - express),
+        String(express),
+      );
+      let normal = firstNormal;
+      let fast = firstExpress;
+      return lanes.map((lane) =>
+        lane === 'express' ? fairPriority(fast++, lane) : fairPriority(normal++, lane),
+      );
+    },
+    async started(priority) {
+      if (!priority) return;
+      await commands.iqFairAdvance(stateKey, String(fairPosition(priority)));
+    },
+    async jobsAhead(jobId) {
+      // One slot (the queue's hash tag): a pipeline, so the three figures are of one moment.
+      const answers = await client
+        .pipeline()
+        .zrank(queueKey('prioritized'), jobId)
+        .llen(queueKey('wait'))
+        .llen(queueKey('active'))
+        .exec();
+      const [rank, waiting, active] = (answers ?? []).map(([error, value]) => {
+        if (error) throw error;
+        return value as number | null;
+      });
+      if (rank === null || rank === undefined) return null;
+      return rank + 1 + (waiting ?? 0) + (active ?? 0);
+    },
+  };
+}

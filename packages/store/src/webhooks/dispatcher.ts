@@ -1,0 +1,230 @@
+import {
+  batchEventId,
+  bullPrefix,
+  DELIVER_WEBHOOK,
+  type DeliverWebhookPayload,
+  type JobRecord,
+  type JobStatus,
+  jobEventId,
+  QUEUE_STREAMS,
+  QUEUES,
+  redisKeys,
+  TERMINAL_STATUSES,
+  type WebhookEvent,
+  type WebhookEventType,
+} from '@imagen-queue/contract';
+import { Queue, type Telemetry } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createBatchStore } from '../batch-store.ts';
+import { coalesce } from '../coalesce.ts';
+import { createJobStore, type TransitionEvent, type TransitionEventState } from '../job-store.ts';
+import type { RedisClient } from '../redis.ts';
+import { createWebhookEventStore, type WebhookEventStore } from './event-store.ts';
+
+export interface WebhookDispatcherOptions {
+  connection: RedisClient;
+  prefix: string;
+  /** Delays between delivery attempts (`WEBHOOK_RETRY_SCHEDULE`); attempts = length + 1. */
+  retryScheduleMs: number[];
+  /** How long events and their delivery log stay readable. */
+  retentionSeconds: number;
+  /** Errors of the queue's connection (logged by the caller). */
+  onError?: (error: Error) => void;
+  /** BullMQ's telemetry (bullmq-otel), so a delivery continues the trace that caused it. */
+  telemetry?: Telemetry;
+}
+
+export interface WebhookDispatcher {
+  /**
+   * After an applied terminal transition: records and enqueues the job's event (to its
+   * webhook_url, else its batch's) and, when `batchCompletion > 0`, the batch.completed event.
+   * Safe to call twice for one transition: the event ids are deterministic.
+   */
+  jobFinished(
+    job: JobRecord,
+    outcome: { terminalCount: number; batchCompletion: number; event?: TransitionEventState },
+  ): Promise<void>;
+  /**
+   * The job event a terminal transition to `status` would owe, for the transition script to
+   * record itself (`TransitionChange.event`); pass what became of it to `jobFinished`.
+   */
+  eventFor(job: JobRecord, status: JobStatus): TransitionEvent | undefined;
+  /**
+   * For a job found already terminal (a rerun after a crash between the transition and the
+   * enqueue): enqueues its latest events again, which is a no-op when they were enqueued.
+   */
+  jobFoundFinished(tenant: string, jobId: string): Promise<void>;
+  /** Sends an event again with the same webhook-id; false when the tenant has no such event. */
+  /** Sends a delivered or given-up event again; one still being delivered is left alone. */
+  redeliver(tenant: string, eventId: string): Promise<'queued' | 'missing' | 'pending'>;
+  events: WebhookEventStore;
+  queue: Queue<DeliverWebhookPayload>;
+  close(): Promise<void>;
+}
+
+const JOB_EVENT: Record<string, WebhookEventType> = {
+  succeeded: 'job.succeeded',
+  failed: 'job.failed',
+  canceled: 'job.canceled',
+};
+
+/**
+ * Turns terminal transitions into webhook events. The first attempt is enqueued right here
+ * (no polling loop), with the event id as the BullMQ job id so a duplicate enqueue is a no-op.
+ */
+export function createWebhookDispatcher(options: WebhookDispatcherOptions): WebhookDispatcher {
+  const { connection, prefix, retryScheduleMs, retentionSeconds } = options;
+  const keys = redisKeys(prefix);
+  const jobs = createJobStore(connection, { prefix, retentionSeconds });
+  const batches = createBatchStore(connection, { prefix });
+  const events = createWebhookEventStore(connection, { prefix, retentionSeconds });
+  const queue = new Queue<DeliverWebhookPayload>(QUEUES.webhooks, {
+    connection,
+    prefix: bullPrefix(prefix),
+    streams: QUEUE_STREAMS,
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+  });
+  queue.on('error', (error) => options.onError?.(error));
+  const jobOptions = {
+    attempts: retryScheduleMs.length + 1,
+    backoff: { type: 'webhook' },
+    // The event record and its delivery log are what stays readable; BullMQ's finished entries
+    // are trimmed by count as well by the delivery worker (`keepFinished`).
+  };
+
+  const deliver = (tenant: string, eventId: string) =>
+    queue.add(DELIVER_WEBHOOK, { tenant, eventId }, { ...jobOptions, jobId: eventId });
+
+  const enqueue = async (event: WebhookEvent, indexes: { jobId?: string; batchId?: string }) => {
+    const status = await events.record(event, indexes);
+    if (status !== 'pending') return;
+    await deliver(event.tenant, event.id);
+  };
+
+  const batchCompleted = async (tenant: string, batchId: string, completion: number) => {
+    const batch = await batches.get(tenant, batchId);
+    if (!batch?.webhookUrl) return;
+    await enqueue(
+      {
+        id: batchEventId(batchId, completion),
+        tenant,
+        type: 'batch.completed',
+        url: batch.webhookUrl,
+        timestamp: batch.finishedAt ?? new Date().toISOString(),
+        subject: { kind: 'batch', record: batch },
+        status: 'pending',
+        deliveredAt: null,
+      },
+      { batchId },
+    );
+  };
+
+  const outboxes = new Map<string, (jobIds: string[]) => Promise<void>>();
+  const settleOutbox = (tenant: string, jobId: string) => {
+    let settle = outboxes.get(tenant);
+    if (!settle) {
+      settle = coalesce(
+        (a: string[], b: string[]) => a.concat(b),
+        (jobIds) => (connection as Redis).zrem(keys.outbox(tenant), ...jobIds),
+      );
+      outboxes.set(tenant, settle);
+    }
+    return settle([jobId]);
+  };
+
+  const jobFinished: WebhookDispatcher['jobFinished'] = async (job, outcome) => {
+    const type = JOB_EVENT[job.status];
+    if (outcome.event && outcome.event !== 'caller') {
+      // The transition recorded the event itself (eventFor): only its delivery is left.
+      if (outcome.event === 'owed')
+        await deliver(job.tenant, jobEventId(job.id, outcome.terminalCount));
+    } else if (type && outcome.terminalCount > 0) {
+      // The caller's record may predate the transition (no result yet): take the stored one.
+      const stored = await jobs.get(job.tenant, job.id);
+      const snapshot = stored && stored.status === job.status ? stored : job;
+      const batch = job.batchId ? await batches.get(job.tenant, job.batchId) : null;
+      const url = job.webhookUrl ?? batch?.webhookUrl ?? null;
+      if (url) {
+        await enqueue(
+          {
+            id: jobEventId(job.id, outcome.terminalCount),
+            tenant: job.tenant,
+            type,
+            url,
+            timestamp: snapshot.finishedAt ?? new Date().toISOString(),
+            subject: { kind: 'job', record: snapshot },
+            status: 'pending',
+            deliveredAt: null,
+          },
+          { jobId: job.id, ...(job.batchId ? { batchId: job.batchId } : {}) },
+        );
+      }
+    }
+    if (outcome.batchCompletion > 0 && job.batchId) {
+      await batchCompleted(job.tenant, job.batchId, outcome.batchCompletion);
+    }
+    // Delivered into the queue: the transition's outbox entry is settled (outbox.ts). Off the
+    // job's path and together with the other jobs settled meanwhile: an entry left behind by a
+    // crash only makes the outbox drain enqueue its events again, a no-op.
+    if (outcome.terminalCount > 0) {
+      settleOutbox(job.tenant, job.id).catch((error: Error) => options.onError?.(error));
+    }
+  };
+
+  const eventFor: WebhookDispatcher['eventFor'] = (job, status) => {
+    const type = JOB_EVENT[status];
+    if (!type) return undefined;
+    const terminalCount = (job.terminalCount ?? 0) + 1;
+    const id = jobEventId(job.id, terminalCount);
+    return {
+      terminalCount,
+      id,
+      type,
+      url: job.webhookUrl,
+      key: keys.webhookEvent(job.tenant, id),
+    };
+  };
+
+  return {
+    events,
+    queue,
+    jobFinished,
+    eventFor,
+    async jobFoundFinished(tenant, jobId) {
+      const client = connection as Redis;
+      const job = await jobs.get(tenant, jobId);
+      if (!job || !TERMINAL_STATUSES.includes(job.status)) return;
+      const terminalCount = Number(await client.hget(keys.job(tenant, jobId), 'terminal_count'));
+      let batchCompletion = 0;
+      if (job.batchId) {
+        const [status, completions] = await client.hmget(
+          keys.batch(tenant, job.batchId),
+          'status',
+          'completions',
+        );
+        if (status === 'completed' || status === 'canceled') batchCompletion = Number(completions);
+      }
+      await jobFinished(job, { terminalCount: terminalCount || 0, batchCompletion });
+    },
+    async redeliver(tenant, eventId) {
+      const event = await events.get(tenant, eventId);
+      if (!event) return 'missing';
+      // Its delivery (or its retries) is still running: a second chain would post it twice.
+      if (event.status === 'pending') return 'pending';
+      await events.setStatus(tenant, eventId, 'pending');
+      // A new BullMQ job (the first may still be kept as completed or failed), same webhook-id.
+      await queue.add(
+        DELIVER_WEBHOOK,
+        { tenant, eventId },
+        {
+          ...jobOptions,
+          jobId: `${eventId}_r${Date.now()}`,
+        },
+      );
+      return 'queued';
+    },
+    async close() {
+      await queue.close();
+    },
+  };
+}
