@@ -6,9 +6,8 @@ import {
   type ImagenClient,
 } from '@imagen-queue/imagen';
 import { createLogger, createStorage, loadConfig } from '@imagen-queue/shared';
-import { createJobStore, createRedis } from '@imagen-queue/store';
+import { createJobStore, createRedis, createSpool } from '@imagen-queue/store';
 import { generateImages } from '@imagen-queue/worker/generate-images';
-import { createSpool } from '@imagen-queue/worker/spool';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceEnv } from '../support/processes.ts';
 import { testPrefix } from '../support/tracking.ts';

@@ -1,6 +1,5 @@
-import { createRedis } from '@imagen-queue/store';
+import { createProviderLimiter, createRedis } from '@imagen-queue/store';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createProviderLimiter } from '../../apps/worker/src/limiter.ts';
 import { testPrefix } from '../support/tracking.ts';
 
 const connection = createRedis(

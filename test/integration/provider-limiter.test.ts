@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createRedis } from '@imagen-queue/store';
-import { createProviderLimiter } from '@imagen-queue/worker/limiter';
+import { createProviderLimiter, createRedis } from '@imagen-queue/store';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { testPrefix } from '../support/tracking.ts';
 

@@ -14,6 +14,7 @@ import problems from './plugins/problems.ts';
 import queues from './plugins/queues.ts';
 import rateLimit from './plugins/rate-limit.ts';
 import redis from './plugins/redis.ts';
+import services from './plugins/services.ts';
 import storage from './plugins/storage.ts';
 import swagger from './plugins/swagger.ts';
 import tracingPlugin from './plugins/tracing.ts';
@@ -55,6 +56,7 @@ export const app: FastifyPluginAsync<{ config: Config; tracing?: Tracing }> = as
   await fastify.register(listIndex);
   await fastify.register(webhooksPlugin);
   await fastify.register(metrics);
+  await fastify.register(services);
   await fastify.register(auth);
   await fastify.register(rateLimit);
   await fastify.register(health);

@@ -19,9 +19,12 @@ import {
   createBatchAccepting,
   createHeartbeatStore,
   createJobStore,
+  createProviderLimiter,
   createRedis,
+  createSpool,
   createWebhookDispatcher,
   createWebhookSecrets,
+  type ProviderLimiter,
   type RedisClient,
   startAcceptSweeper,
   startOutboxDeliverer,
@@ -36,11 +39,9 @@ import {
   type GenerationWorker,
 } from './generation-worker.ts';
 import { createInFlight, startHeartbeat } from './heartbeat.ts';
-import { createProviderLimiter, type ProviderLimiter } from './limiter.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { SHUTDOWN_REASON } from './processors/generate-images.ts';
 import { checkEvictionPolicy } from './redis-checks.ts';
-import { createSpool } from './spool.ts';
 import { createDeliveryWorker } from './webhooks/delivery-worker.ts';
 import { createWebhookHttp } from './webhooks/send-webhook.ts';
 

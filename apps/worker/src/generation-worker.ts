@@ -21,17 +21,17 @@ import {
   createImageCacheStore,
   createUsageStore,
   type JobStore,
+  type ProviderLimiter,
   type RedisClient,
+  type Spool,
   type WebhookDispatcher,
 } from '@imagen-queue/store';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { CallGate } from './call-gate.ts';
 
 import type { InFlight } from './heartbeat.ts';
-import type { ProviderLimiter } from './limiter.ts';
 import { Interrupted, PermanentFailure, RateLimited } from './processors/generate-images.ts';
 import { processors } from './processors/index.ts';
-import type { Spool } from './spool.ts';
 import { tracedImagen, tracedLimiter, tracedStorage } from './traced-clients.ts';
 
 export interface GenerationWorkerDeps {

@@ -1,6 +1,6 @@
 import type { ImagenClient } from '@imagen-queue/imagen';
 import type { Storage, Tracing } from '@imagen-queue/shared';
-import type { ProviderLimiter } from './limiter.ts';
+import type { ProviderLimiter } from '@imagen-queue/store';
 
 /**
  * The clients a generation attempt uses, each call a span. The provider's HTTP request itself

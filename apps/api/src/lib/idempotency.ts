@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { redisKeys } from '@imagen-queue/contract';
-import type { RedisClient } from '@imagen-queue/store';
+import type { IdempotencyEntry, IdempotencyStore } from '@imagen-queue/store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest, conflict } from './problem-error.ts';
 
@@ -8,16 +8,8 @@ export const IDEMPOTENCY_KEY_MAX = 255;
 /** How long a request in progress holds its key. */
 const PENDING_TTL_S = 60;
 
-interface Stored {
-  fingerprint: string;
-  state: 'pending' | 'done';
-  status?: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-}
-
 export interface IdempotencyOptions {
-  redis: RedisClient;
+  store: IdempotencyStore;
   prefix: string;
   ttlSeconds: number;
 }
@@ -72,17 +64,11 @@ export async function idempotent<T>(
   if (header === undefined) return answer(await run());
   const redisKey = idempotencyRedisKey(options.prefix, request)!;
   const fingerprint = requestFingerprint(request);
-  const pending: Stored = { fingerprint, state: 'pending' };
+  const pending: IdempotencyEntry = { fingerprint, state: 'pending' };
   // A request still running holds the key briefly: if its process dies, the key frees itself.
-  const claimed = await options.redis.set(
-    redisKey,
-    JSON.stringify(pending),
-    'EX',
-    PENDING_TTL_S,
-    'NX',
-  );
+  const claimed = await options.store.claim(redisKey, pending, PENDING_TTL_S);
   if (!claimed) {
-    const stored = JSON.parse((await options.redis.get(redisKey)) ?? 'null') as Stored | null;
+    const stored = await options.store.read(redisKey);
     if (!stored) return idempotent(options, request, reply, run);
     if (stored.fingerprint !== fingerprint) {
       throw conflict('this Idempotency-Key was used with a different request body');
@@ -97,14 +83,14 @@ export async function idempotent<T>(
   try {
     result = await run();
   } catch (error) {
-    await options.redis.del(redisKey).catch(() => {});
+    await options.store.release(redisKey).catch(() => {});
     throw error;
   }
-  const done: Stored = { ...pending, state: 'done', ...result };
+  const done: IdempotencyEntry = { ...pending, state: 'done', ...result };
   // The work is done whether or not its answer can be stored; a failed store only means a
   // repeat within PENDING_TTL_S is 409 rather than replayed.
-  await options.redis
-    .set(redisKey, JSON.stringify(done), 'EX', options.ttlSeconds)
+  await options.store
+    .complete(redisKey, done, options.ttlSeconds)
     .catch((error) => request.log.warn({ err: error }, 'could not store the idempotent answer'));
   return answer(result);
 }

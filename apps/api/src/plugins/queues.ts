@@ -1,5 +1,4 @@
 import { bullPrefix, QUEUE_STREAMS, QUEUES } from '@imagen-queue/contract';
-import type { Metrics } from '@imagen-queue/shared';
 import {
   type BatchStore,
   createBatchStore,
@@ -8,15 +7,12 @@ import {
 } from '@imagen-queue/store';
 import { Queue } from 'bullmq';
 import fp from 'fastify-plugin';
-import type { FinishedHook } from '../lib/cancel.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     queues: { generation: Queue };
     jobStore: JobStore;
     batchStore: BatchStore;
-    /** Called after a terminal transition the API applied (a cancel): the webhook events. */
-    onJobFinished: FinishedHook;
   }
 }
 
@@ -42,16 +38,6 @@ export default fp(
       'batchStore',
       createBatchStore(fastify.redis, { prefix: config.redis.prefix }),
     );
-    const hooks = fastify as unknown as { webhooks?: { jobFinished: FinishedHook } };
-    fastify.decorate<FinishedHook>('onJobFinished', async (job, outcome) => {
-      // Succeeded and failed are counted by the worker; a cancel is applied here.
-      if (job.status === 'canceled')
-        (fastify as { metrics?: Metrics }).metrics?.jobsFinished.inc({
-          outcome: 'canceled',
-          code: 'canceled',
-        });
-      await hooks.webhooks?.jobFinished(job, outcome);
-    });
     fastify.addHook('onClose', async () => {
       await generation.close();
     });

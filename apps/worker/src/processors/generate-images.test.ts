@@ -1,11 +1,9 @@
 import { type JobRecord, normalizeGeneration } from '@imagen-queue/contract';
 import { type GenerationResult, type ImagenClient, ProviderError } from '@imagen-queue/imagen';
 import type { Storage } from '@imagen-queue/shared';
-import type { JobStore, TransitionChange } from '@imagen-queue/store';
+import type { JobStore, ProviderLimiter, Spool, TransitionChange } from '@imagen-queue/store';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { ProviderLimiter } from '../limiter.ts';
-import type { Spool } from '../spool.ts';
 import {
   generateImages,
   Interrupted,

@@ -10,6 +10,8 @@ import type { Logger, Metrics, Storage } from '@imagen-queue/shared';
 import type {
   ImageCacheStore,
   JobStore,
+  ProviderLimiter,
+  Spool,
   TransitionEvent,
   TransitionEventState,
   UsageStore,
@@ -26,9 +28,7 @@ import {
 import { cacheEntryFor, lookUpCache, serveFromCache } from '../control/cache.ts';
 import { callProvider, numberCall } from '../control/provider-call.ts';
 import { describeFailure } from '../failures.ts';
-import type { ProviderLimiter } from '../limiter.ts';
 import { withReferenceUrls } from '../reference-images.ts';
-import type { Spool } from '../spool.ts';
 import { uploadImages } from '../upload.ts';
 
 export interface ProcessorContext {

@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { TERMINAL_STATUSES, toBatchView, toJobView } from '@imagen-queue/contract';
+import { followStream, readStream, type StreamEntry, streamTail } from '@imagen-queue/store';
 import Type from 'typebox';
-import { followStream, readStream, type StreamEntry, streamTail } from '../../lib/event-stream.ts';
 import { trackOpenRequests } from '../../lib/open-requests.ts';
 import { notFound } from '../../lib/problem-error.ts';
 import { BatchParams } from '../batches/schemas.ts';

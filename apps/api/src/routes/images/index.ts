@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Job, type JobRecord, modelOf, TERMINAL_STATUSES, toJobView } from '@imagen-queue/contract';
+import { followStream, streamTail } from '@imagen-queue/store';
 import Type from 'typebox';
-import { createJob } from '../../lib/create-job.ts';
-import { followStream, streamTail } from '../../lib/event-stream.ts';
 import { trackOpenRequests } from '../../lib/open-requests.ts';
 import { ProblemError } from '../../lib/problem-error.ts';
 import { checkReferenceImages } from '../../lib/reference-images.ts';
@@ -65,7 +64,7 @@ const images: FastifyPluginAsyncTypebox = async (fastify) => {
         allowPrivateNetworks: fastify.config.webhooks.allowPrivateNetworks,
       });
       const wait = preferredWaitSeconds(request.headers.prefer);
-      let job = await createJob(fastify, {
+      let job = await fastify.jobService.submit({
         tenant: request.tenant,
         request: params,
         metadata: {},

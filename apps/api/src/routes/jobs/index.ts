@@ -1,26 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Job, type JobRecord, toJobView } from '@imagen-queue/contract';
-import { cancelJobs } from '../../lib/cancel.ts';
+import { Job, toJobView } from '@imagen-queue/contract';
+import { createIdempotencyStore } from '@imagen-queue/store';
 import { resolveControl } from '../../lib/control.ts';
-import { createJob } from '../../lib/create-job.ts';
-import { enqueueAll } from '../../lib/enqueue.ts';
 import { idempotent } from '../../lib/idempotency.ts';
-import { conflict, notFound } from '../../lib/problem-error.ts';
 import { checkReferenceImages } from '../../lib/reference-images.ts';
 import { checkMetadata, checkWebhookUrl, resolveParams } from '../../lib/submission.ts';
 import { IdempotencyHeaders, JobParams, JobSubmission } from './schemas.ts';
 
 const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { config } = fastify;
+  const { config, jobService } = fastify;
   const idempotency = {
-    redis: fastify.redis,
+    store: createIdempotencyStore(fastify.redis),
     prefix: config.redis.prefix,
     ttlSeconds: config.idempotency.ttlSeconds,
-  };
-  const load = async (tenant: string, id: string): Promise<JobRecord> => {
-    const record = await fastify.jobStore.get(tenant, id);
-    if (!record) throw notFound('job');
-    return record;
   };
 
   fastify.post(
@@ -46,7 +38,7 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
           jobStore: fastify.jobStore,
           allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
         });
-        const record = await createJob(fastify, {
+        const record = await jobService.submit({
           tenant: request.tenant,
           request: params,
           metadata,
@@ -68,23 +60,17 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/v1/jobs/:id',
     { schema: { params: JobParams, response: { 200: Job } } },
-    async (request) => toJobView(await load(request.tenant, request.params.id), fastify.storage),
+    async (request) =>
+      toJobView(await jobService.get(request.tenant, request.params.id), fastify.storage),
   );
 
   fastify.post(
     '/v1/jobs/:id/cancel',
     { schema: { params: JobParams, response: { 200: Job } } },
     async (request) => {
-      const record = await load(request.tenant, request.params.id);
-      const [canceled] = await cancelJobs(fastify, [record], fastify.onJobFinished);
-      if (!canceled) {
-        const { status } = await load(record.tenant, record.id);
-        throw conflict(
-          `the job already finished (${status}); only a queued or running job can be canceled`,
-        );
-      }
-      request.log.info({ jobId: record.id, tenant: record.tenant }, 'job canceled');
-      return toJobView(await load(record.tenant, record.id), fastify.storage);
+      const job = await jobService.cancel(request.tenant, request.params.id);
+      request.log.info({ jobId: job.id, tenant: job.tenant }, 'job canceled');
+      return toJobView(job, fastify.storage);
     },
   );
 
@@ -92,48 +78,9 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
     '/v1/jobs/:id/retry',
     { schema: { params: JobParams, response: { 202: Job } } },
     async (request, reply) => {
-      const record = await load(request.tenant, request.params.id);
-      if (record.status !== 'failed' && record.status !== 'canceled') {
-        throw conflict(
-          `only a failed or canceled job can be retried; this one is ${record.status}`,
-        );
-      }
-      // The finished BullMQ job still holds the id; a canceled one may still be stopping.
-      const previous = await fastify.queues.generation.getJob(record.id);
-      if (previous) {
-        const removed = await previous.remove().then(
-          () => true,
-          () => false,
-        );
-        if (!removed) throw conflict('the job is still stopping; retry in a few seconds');
-      }
-      const outcome = await fastify.jobStore.transition(record.tenant, record.id, {
-        from: ['failed', 'canceled'],
-        to: 'queued',
-        result: null,
-        error: null,
-        batchId: record.batchId,
-      });
-      if (!outcome.applied) throw conflict('the job changed meanwhile; read it and try again');
-      try {
-        await enqueueAll(fastify.queues.generation, config, [record], request.id, fastify.tracing);
-      } catch (error) {
-        // Not queued: put the record back as it was, so the job can be retried again.
-        await fastify.jobStore
-          .transition(record.tenant, record.id, {
-            from: ['queued'],
-            to: record.status,
-            result: record.result,
-            error: record.error,
-            batchId: record.batchId,
-          })
-          .catch(() => {});
-        throw error;
-      }
-      request.log.info({ jobId: record.id, tenant: record.tenant }, 'job re-queued');
-      return reply
-        .code(202)
-        .send(await toJobView(await load(record.tenant, record.id), fastify.storage));
+      const job = await jobService.retry(request.tenant, request.params.id, request.id);
+      request.log.info({ jobId: job.id, tenant: job.tenant }, 'job re-queued');
+      return reply.code(202).send(await toJobView(job, fastify.storage));
     },
   );
 };

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RedisClient } from '@imagen-queue/store';
+import type { RedisClient } from './redis.ts';
 
 export interface StreamEntry {
   id: string;

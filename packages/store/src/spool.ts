@@ -1,8 +1,23 @@
 import { redisKeys } from '@imagen-queue/contract';
-import type { GeneratedImage, GenerationResult } from '@imagen-queue/imagen';
 import type { Logger } from '@imagen-queue/shared';
-import type { RedisClient } from '@imagen-queue/store';
 import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.ts';
+
+/** An image as the provider returned it. */
+export interface SpooledImage {
+  bytes: Buffer;
+  mimeType: 'image/png' | 'image/jpeg';
+  width: number;
+  height: number;
+}
+
+/** A provider call's result, as far as the spool keeps it (the Imagen client's result is one). */
+export interface SpooledResult {
+  images: SpooledImage[];
+  enhancedPrompt: string | null;
+  requested: number;
+  filtered: number;
+}
 
 /**
  * Images that were generated (and paid for) but could not be stored yet. The next attempt
@@ -10,8 +25,8 @@ import type { Redis } from 'ioredis';
  * they expire after `ttlSeconds` and are deleted once stored.
  */
 export interface Spool {
-  save(tenant: string, jobId: string, result: GenerationResult): Promise<void>;
-  load(tenant: string, jobId: string): Promise<GenerationResult | null>;
+  save(tenant: string, jobId: string, result: SpooledResult): Promise<void>;
+  load(tenant: string, jobId: string): Promise<SpooledResult | null>;
   clear(tenant: string, jobId: string): Promise<void>;
 }
 
@@ -19,7 +34,7 @@ interface SpoolMeta {
   enhancedPrompt: string | null;
   requested: number;
   filtered: number;
-  images: Omit<GeneratedImage, 'bytes'>[];
+  images: Omit<SpooledImage, 'bytes'>[];
 }
 
 export interface SpoolOptions {
@@ -71,7 +86,7 @@ export function createSpool(redis: RedisClient, options: SpoolOptions): Spool {
       const metaBytes = hash.meta;
       if (!metaBytes) return null;
       const meta = JSON.parse(metaBytes.toString('utf8')) as SpoolMeta;
-      const images: GeneratedImage[] = [];
+      const images: SpooledImage[] = [];
       for (const [index, image] of meta.images.entries()) {
         const bytes = hash[String(index)];
         if (!bytes) return null; // incomplete: generate again rather than store a partial set

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { redisKeys } from '@imagen-queue/contract';
-import { coalesce, type RedisClient } from '@imagen-queue/store';
 import type { Redis } from 'ioredis';
+import { coalesce } from './coalesce.ts';
+import type { RedisClient } from './redis.ts';
 
 const ACQUIRE = readFileSync(new URL('./lua/limiter-acquire.lua', import.meta.url), 'utf8');
 const FEEDBACK = readFileSync(new URL('./lua/limiter-feedback.lua', import.meta.url), 'utf8');
