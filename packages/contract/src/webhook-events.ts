@@ -1,6 +1,15 @@
 import Type from 'typebox';
 import type { BatchRecord } from './records/batch.ts';
-import type { JobRecord } from './records/job.ts';
+import {
+  defineRecord,
+  field,
+  nullableText,
+  type RecordOf,
+  text,
+  viewProperties,
+  viewValues,
+} from './records/codec.ts';
+import { type JobRecord, Timestamp } from './records/job.ts';
 import { type ImageLinks, toBatchView, toJobView } from './views.ts';
 
 export const WEBHOOK_EVENT_TYPES = [
@@ -15,21 +24,39 @@ export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'stopped'] a
 /** `failed` = every retry used; `stopped` = the receiver answered 410 Gone. */
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
+/** A field that is part of the event's key, not of its hash (decoded from what the caller adds). */
+const fromKey = <const N extends string, const V extends boolean>(
+  name: N,
+  view: V,
+  schema = Type.String(),
+) =>
+  field({
+    name,
+    schema,
+    view,
+    encode: () => ({}),
+    decode: (hash) => hash[name]!,
+  });
+
+/** One event as stored, its subject apart (see `WebhookEvent`). */
+export const WEBHOOK_EVENT_RECORD = defineRecord({
+  id: fromKey('id', true, Type.String({ examples: ['evt_job_01jd5q3w4xk8v2m9n7p6r5t4s3_1'] })),
+  tenant: fromKey('tenant', false),
+  type: text('type', Type.Enum(WEBHOOK_EVENT_TYPES), true),
+  url: text('url', Type.String(), true),
+  status: text('status', Type.Enum(DELIVERY_STATUSES), true),
+  /** When the event happened: the body's `timestamp`, the same on every attempt. */
+  timestamp: text('timestamp', Timestamp, true),
+  deliveredAt: nullableText('delivered_at', Timestamp, true),
+});
+
 /**
  * One event. A batch's is a snapshot taken when the event happened; a job's is the job's record
  * as it is when read (stored as a reference: the record lives as long as its events).
  */
-export interface WebhookEvent {
-  id: string;
-  tenant: string;
-  type: WebhookEventType;
-  url: string;
-  /** When the event happened: the body's `timestamp`, the same on every attempt. */
-  timestamp: string;
+export type WebhookEvent = RecordOf<typeof WEBHOOK_EVENT_RECORD.fields> & {
   subject: { kind: 'job'; record: JobRecord } | { kind: 'batch'; record: BatchRecord };
-  status: DeliveryStatus;
-  deliveredAt: string | null;
-}
+};
 
 /** One try at delivering an event. */
 export const WebhookAttempt = Type.Object({
@@ -45,12 +72,7 @@ export type WebhookAttempt = Type.Static<typeof WebhookAttempt>;
 
 /** An event and its attempts, as the delivery-log endpoints show it. */
 export const WebhookEventView = Type.Object({
-  id: Type.String({ examples: ['evt_job_01jd5q3w4xk8v2m9n7p6r5t4s3_1'] }),
-  type: Type.Enum(WEBHOOK_EVENT_TYPES),
-  url: Type.String(),
-  status: Type.Enum(DELIVERY_STATUSES),
-  timestamp: Type.String({ format: 'date-time' }),
-  delivered_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  ...viewProperties(WEBHOOK_EVENT_RECORD),
   attempts: Type.Array(WebhookAttempt),
 });
 export type WebhookEventView = Type.Static<typeof WebhookEventView>;
@@ -59,15 +81,7 @@ export function toWebhookEventView(
   event: WebhookEvent,
   attempts: WebhookAttempt[],
 ): WebhookEventView {
-  return {
-    id: event.id,
-    type: event.type,
-    url: event.url,
-    status: event.status,
-    timestamp: event.timestamp,
-    delivered_at: event.deliveredAt,
-    attempts,
-  };
+  return { ...viewValues(WEBHOOK_EVENT_RECORD, event), attempts };
 }
 
 /** Deterministic ids: one terminal transition or one batch completion is one event. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
+  BATCH_RECORD,
   type BatchRecord,
   type GenerateImagesPayload,
   JOB_RECORD,
@@ -187,17 +188,8 @@ export function createBatchAccepting(options: AcceptOptions) {
         batchId: batch.id,
       };
       const batchFields = {
-        id: batch.id,
-        tenant,
-        status: 'queued',
-        ...Object.fromEntries(Object.entries(batch.counts).map(([k, v]) => [k, String(v)])),
-        created_at: batch.createdAt,
-        finished_at: '',
-        metadata: JSON.stringify(batch.metadata),
-        webhook_url: batch.webhookUrl ?? '',
-        completions: '0',
+        ...BATCH_RECORD.encode(batch),
         cancel_requested: '0',
-        ...(batch.maxCostUsd !== null ? { max_cost_usd: String(batch.maxCostUsd) } : {}),
         request_id: input.requestId,
         idem_key: idemKey ?? '',
         idem_fingerprint: idempotency?.fingerprint ?? '',

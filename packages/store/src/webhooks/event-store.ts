@@ -2,6 +2,7 @@ import {
   type DeliveryStatus,
   jobEventId,
   redisKeys,
+  WEBHOOK_EVENT_RECORD,
   type WebhookAttempt,
   type WebhookEvent,
 } from '@imagen-queue/contract';
@@ -118,16 +119,10 @@ export function createWebhookEventStore(
       // as long as the event: the body is rendered from it rather than from a second copy, and
       // the job is named by the event's id (`evt_<job>_<n>`); a batch's snapshot is one a batch.
       const subject = event.subject;
-      const fields: Record<string, string> = {
-        type: event.type,
-        url: event.url,
-        timestamp: event.timestamp,
-        status: event.status,
-      };
+      const fields = WEBHOOK_EVENT_RECORD.encode(event);
       if (subject.kind === 'batch') fields.subject = JSON.stringify(subject);
       else if (!event.id.startsWith(`evt_${subject.record.id}_`))
         fields.subject = JSON.stringify({ kind: 'job', id: subject.record.id });
-      if (event.deliveredAt) fields.delivered_at = event.deliveredAt;
       const status = (await client.eval(
         RECORD_LUA,
         1 + indexKeys.length,
@@ -155,16 +150,7 @@ export function createWebhookEventStore(
         if (!record) return null;
         subject = { kind: 'job', record };
       }
-      return {
-        id,
-        tenant,
-        type: hash.type as WebhookEvent['type'],
-        url: hash.url!,
-        timestamp: hash.timestamp!,
-        subject,
-        status: hash.status as DeliveryStatus,
-        deliveredAt: hash.delivered_at || null,
-      };
+      return { ...WEBHOOK_EVENT_RECORD.decode({ ...hash, id, tenant }), subject };
     },
     async attempts(tenant, id) {
       const [[, hash], [, legacy]] = (await client
