@@ -132,22 +132,24 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
     },
     async transition(tenant, id, change) {
       const now = new Date().toISOString();
+      // The changed fields, named as the record stores them; an empty value deletes a field.
+      const field = JOB_RECORD.fields;
       const fields: Record<string, string> = {};
       const terminal = TERMINAL_STATUSES.includes(change.to);
-      if (change.startedAt) fields.started_at = change.startedAt;
-      if (change.error !== undefined) fields.error = JSON.stringify(change.error);
-      fields.finished_at = terminal ? now : '';
+      if (change.startedAt) fields[field.startedAt.name] = change.startedAt;
+      if (change.error !== undefined) fields[field.error.name] = JSON.stringify(change.error);
+      fields[field.finishedAt.name] = terminal ? now : '';
       const batchId =
         change.batchId !== undefined
           ? change.batchId
-          : (await client.hmget(keys.job(tenant, id), 'batch_id'))[0];
+          : (await client.hmget(keys.job(tenant, id), field.batchId.name))[0];
       if (change.result !== undefined) {
         const packed = change.result
           ? packResult(change.result, { tenant, batchId: batchId ?? null, id })
           : '';
         // Every chunk field is named, the unused ones empty: the script deletes those, so a
         // shorter result (or none, a retried job's) leaves no stale chunk behind.
-        Object.assign(fields, splitField('result', packed, true));
+        Object.assign(fields, splitField(field.result.name, packed, true));
       }
       if (terminal) await outboxTenants.ensure(tenant);
       const keyArgs = [

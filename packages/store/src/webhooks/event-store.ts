@@ -1,5 +1,6 @@
 import {
   type DeliveryStatus,
+  JOB_RECORD,
   jobEventId,
   redisKeys,
   WEBHOOK_EVENT_RECORD,
@@ -189,7 +190,7 @@ export function createWebhookEventStore(
         return client.lrange(keys.batchWebhooks(tenant, of.batchId), start, start + count - 1);
       // evt_<job>_1 … evt_<job>_<terminal count>: those recorded (a job without a URL has none).
       const terminals = Number(
-        (await client.hget(keys.job(tenant, of.jobId), 'terminal_count')) ?? 0,
+        (await client.hget(keys.job(tenant, of.jobId), JOB_RECORD.fields.terminalCount.name)) ?? 0,
       );
       const ids = Array.from({ length: terminals }, (_, i) => jobEventId(of.jobId, i + 1));
       if (ids.length === 0) return [];
