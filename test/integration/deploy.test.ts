@@ -27,11 +27,15 @@ describe('pnpm deploy of the API and of the worker', () => {
 
   beforeAll(async () => {
     for (const app of ['api', 'worker']) {
-      execFileSync(
-        'pnpm',
-        ['--filter', `@imagen-queue/${app}`, 'deploy', '--prod', '--offline', join(out, app)],
-        { cwd: ROOT, stdio: 'pipe' },
-      );
+      // The older deploy resolves the app's dependencies again: from pnpm's metadata cache where
+      // it has them, from the registry where a fresh machine's cache does not.
+      const args = ['--filter', `@imagen-queue/${app}`, 'deploy', '--prod', '--prefer-offline'];
+      try {
+        execFileSync('pnpm', [...args, join(out, app)], { cwd: ROOT, stdio: 'pipe' });
+      } catch (error) {
+        const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
+        throw new Error(`pnpm deploy of ${app} failed:\n${stdout ?? ''}\n${stderr ?? ''}`);
+      }
     }
     const emulator = await startEmulator({ EMULATOR_LATENCY_MS: '20' });
     started.push(emulator);
