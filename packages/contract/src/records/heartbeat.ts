@@ -19,7 +19,7 @@ export const WorkerHeartbeat = Type.Object({
   /** When this heartbeat was written. */
   seen_at: Type.String(),
   concurrency: Type.Integer(),
-  /** What holds this worker's throughput: provider_quota, concurrency_cap, memory or storage. */
+  /** What holds this worker's throughput: provider_quota, concurrency_cap, memory or storage (whether more workers would help). */
   limited_by: Type.Optional(Type.String()),
   /** The fleet's pace per model as this worker last read it, calls per minute. */
   pace_per_min: Type.Optional(Type.Record(Type.String(), Type.Number())),

@@ -3,6 +3,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { WorkerHeartbeat } from '@imagen-queue/contract';
 import { createHeartbeatStore } from '@imagen-queue/store';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
@@ -29,30 +30,8 @@ function presentedKey(request: FastifyRequest): string | null {
   return null;
 }
 
-const InFlightJob = Type.Object({
-  job_id: Type.String(),
-  tenant: Type.String(),
-  request_id: Type.Union([Type.String(), Type.Null()]),
-  attempt: Type.Integer(),
-  started_at: Type.String(),
-});
-const WorkerList = Type.Object({
-  data: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      hostname: Type.String(),
-      pid: Type.Integer(),
-      started_at: Type.String(),
-      seen_at: Type.String(),
-      concurrency: Type.Integer(),
-      // provider_quota | concurrency_cap | memory | storage: whether more workers would help.
-      limited_by: Type.Optional(Type.String()),
-      pace_per_min: Type.Optional(Type.Record(Type.String(), Type.Number())),
-      latency_ms: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
-      in_flight: Type.Array(InFlightJob),
-    }),
-  ),
-});
+/** Every live worker's last heartbeat, as it wrote it. */
+const WorkerList = Type.Object({ data: Type.Array(WorkerHeartbeat) });
 
 /**
  * Operator routes under `/admin`, all behind `ADMIN_API_KEY`. When no admin key is configured
