@@ -12,6 +12,7 @@ import {
   createReleasers,
   createStorage,
   createWebhookDispatcher,
+  createWebhookEventStore,
   createWebhookSecrets,
   type Logger,
   type Metrics,
@@ -43,7 +44,8 @@ import { SHUTDOWN_REASON } from './processors/generate-images.ts';
 import { checkEvictionPolicy } from './redis-checks.ts';
 import { createSpool } from './spool.ts';
 import { createDeliveryWorker } from './webhooks/delivery-worker.ts';
-import { createWebhookHttp } from './webhooks/send-webhook.ts';
+import { createFirstAttempt } from './webhooks/first-attempt.ts';
+import { createWebhookHttp, WEBHOOK_TIMEOUT_MS } from './webhooks/send-webhook.ts';
 
 /** What the process around the worker hands it; each defaults to the worker's own. */
 export interface WorkerAppDeps {
@@ -58,7 +60,7 @@ export interface WorkerApp {
   readonly generation: GenerationWorker;
   /**
    * Resolves once what finished jobs left to do after BullMQ completed them (their webhook
-   * event's enqueue, settling their outbox entry) is done.
+   * event's first attempt or enqueue, settling their outbox entry) is done.
    */
   settled(): Promise<void>;
   /** Checks Redis and the bucket, starts the sweepers, heartbeat and servers, then both workers. */
@@ -117,7 +119,22 @@ export function createWorkerApp(config: Config, deps: WorkerAppDeps = {}): Worke
   const metrics = createMetrics();
   const inFlight = createInFlight();
   const limiter = createProviderLimiter(connection, { prefix, ...config.provider });
-  // Released after the generation worker, whose finishing jobs still enqueue their events.
+  const webhookHttp = createWebhookHttp({
+    allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+    timeoutMs: WEBHOOK_TIMEOUT_MS,
+  });
+  releasers.add('webhook http', () => webhookHttp.close());
+  const delivery = {
+    events: createWebhookEventStore(connection, {
+      prefix,
+      retentionSeconds: config.worker.retentionSeconds,
+    }),
+    secrets: createWebhookSecrets(connection, { prefix }),
+    storage,
+    http: webhookHttp,
+    metrics,
+  };
+  // Released after the generation worker, whose finishing jobs still deliver their events.
   const webhooks = createWebhookDispatcher({
     connection,
     prefix,
@@ -125,26 +142,20 @@ export function createWorkerApp(config: Config, deps: WorkerAppDeps = {}): Worke
     retentionSeconds: config.worker.retentionSeconds,
     onError: (error) => logger.warn({ err: error }, 'webhook queue error'),
     ...(tracing.bullmq ? { telemetry: tracing.bullmq } : {}),
+    // A finished job's first attempt is made here, only its retries by the delivery queue.
+    firstAttempt: createFirstAttempt({
+      ...delivery,
+      retryScheduleMs: config.webhooks.retryScheduleMs,
+      logger,
+      timeoutMs: WEBHOOK_TIMEOUT_MS,
+      tracing,
+    }),
   });
   releasers.add('webhook queue', () => webhooks.close());
   // Started by start(); its place in the release order is here, before the queue it fills.
   let outbox: { stop(): Promise<void> } | null = null;
   releasers.add('outbox', () => outbox?.stop());
-  const webhookHttp = createWebhookHttp({
-    allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
-  });
-  releasers.add('webhook http', () => webhookHttp.close());
-  const deliveryWorker = createDeliveryWorker({
-    config,
-    connection,
-    logger,
-    events: webhooks.events,
-    secrets: createWebhookSecrets(connection, { prefix }),
-    storage,
-    http: webhookHttp,
-    metrics,
-    tracing,
-  });
+  const deliveryWorker = createDeliveryWorker({ config, connection, logger, ...delivery, tracing });
   releasers.add('webhook worker', () => deliveryWorker.close());
   const gate = createCallGate({
     probe: () => storage.ping(),
@@ -176,7 +187,7 @@ export function createWorkerApp(config: Config, deps: WorkerAppDeps = {}): Worke
     tracing,
     background,
   });
-  // Finished jobs' event enqueues are awaited before the webhook queue closes.
+  // Finished jobs' event deliveries are awaited before the webhook queue closes.
   releasers.add('worker', async () => {
     await worker.close();
     await background.settled();

@@ -52,8 +52,8 @@ export interface GenerationWorkerDeps {
   /** OpenTelemetry, when configured. @defaultValue noTracing */
   tracing?: Tracing;
   /**
-   * Where a success's event enqueue runs once the job is done with it (awaited by the worker's
-   * release); absent = the job awaits it.
+   * Where a success's event delivery (its first attempt, or its enqueue) runs once the job is
+   * done with it (awaited by the worker's release); absent = the job awaits it.
    */
   background?: Background;
 }
@@ -163,15 +163,16 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
                     batchCompletion,
                     ...(event ? { event } : {}),
                   });
-                  // With the event recorded by the transition, only its enqueue is left, and
-                  // the transition's outbox entry stays until it is done: the job need not
-                  // wait for it (a failure is logged; the outbox drain enqueues it again).
+                  // With the event recorded by the transition, only its delivery is left (its
+                  // first attempt from here, the queue for retries), and the transition's outbox
+                  // entry stays until that is done: the job need not wait for it (a failure is
+                  // logged; the outbox drain enqueues the event once the entry comes due).
                   if (event && event !== 'caller' && deps.background) {
                     deps.background.run(
                       enqueued.catch((error) =>
                         log.warn(
                           { err: error },
-                          'could not enqueue the webhook event; the outbox will',
+                          'could not deliver or enqueue the webhook event; the outbox will',
                         ),
                       ),
                     );

@@ -73,6 +73,11 @@ export interface TransitionEvent {
   url: string | null;
   /** The event's hash key (`keys.webhookEvent`). */
   key: string;
+  /**
+   * When the caller makes the event's first delivery attempt itself (`FirstAttempt`): the
+   * outbox entry comes due this much later, once that attempt is surely over.
+   */
+  outboxDelayMs?: number;
 }
 
 /**
@@ -190,7 +195,7 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
         String((change.countAttempt ? 1 : 0) - (change.uncountAttempt ? 1 : 0)),
         now,
         batchId ? '1' : '0',
-        String(Date.now()),
+        String(Date.now() + (change.event?.outboxDelayMs ?? 0)),
       ];
       if (!change.event && !change.cacheEntry) {
         const [applied, terminalCount, batchCompletion] = await transitionCommand.iqTransition(

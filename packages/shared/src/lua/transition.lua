@@ -6,7 +6,8 @@
 -- KEYS: job, job events, batch, batch jobs, batch events (all in the tenant's slot; unused
 -- placeholders when the job has no batch), the tenant's outbox
 -- ARGV: to, from (JSON array), fields (JSON object), retention seconds, attempts delta, now,
--- has batch ('1' | '0'), now in ms (the outbox score)
+-- has batch ('1' | '0'), the outbox score (now in ms, later when the caller makes the event's
+-- first delivery attempt itself: the drain leaves the entry to it until then)
 --
 -- A terminal change may also carry its webhook event and its image cache entry, written here
 -- so that finishing a job is one round trip (the dispatcher would otherwise read the job and its
