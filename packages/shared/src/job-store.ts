@@ -172,8 +172,8 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
         const packed = change.result
           ? packResult(change.result, { tenant, batchId: batchId ?? null, id })
           : '';
-        // Every chunk field is named, the unused ones empty: the script deletes those, so a
-        // shorter result (or none, a retried job's) leaves no stale chunk behind.
+        // The first unused chunk field is named, empty: the script deletes it and the chunks
+        // after it, so a shorter result (or none, a retried job's) leaves no stale chunk behind.
         Object.assign(fields, splitField('result', packed, true));
       }
       if (terminal) await outboxTenants.ensure(tenant);
@@ -281,7 +281,10 @@ export function serializeJob(record: JobRecord): Record<string, string> {
 const CHUNK_BYTES = 64;
 const MAX_CHUNKS = 64;
 
-/** `name`'s value as chunk fields; with `clearRest`, the unused chunk fields named, empty. */
+/**
+ * `name`'s value as chunk fields; with `clearRest`, the first unused chunk field too, empty: a
+ * transition deletes it and every chunk after it (chunks are contiguous, `transition.lua`).
+ */
 export function splitField(name: string, value: string, clearRest = false): Record<string, string> {
   const chunks: string[] = [];
   if (/^[\x20-\x7e]*$/.test(value)) {
@@ -305,7 +308,7 @@ export function splitField(name: string, value: string, clearRest = false): Reco
   const whole = chunks.length > MAX_CHUNKS;
   const fields: Record<string, string> = {};
   const stored = whole ? [value] : chunks.length === 0 ? [''] : chunks;
-  for (let i = 0; i < (clearRest ? MAX_CHUNKS : stored.length); i++)
+  for (let i = 0; i < stored.length + (clearRest ? 1 : 0); i++)
     fields[i === 0 ? name : `${name}.${i}`] = stored[i] ?? '';
   return fields;
 }
