@@ -86,9 +86,19 @@ export function createWorkerApp(config: Config, deps: WorkerAppDeps = {}): Worke
   const releasers = createReleasers();
 
   // Clients are created once here, in dependency order, and released in reverse.
+  // BullMQ's workers (they block, on duplicates of it) and queues.
   const connection = createRedis(config.redis, { name: 'worker', role: 'worker' });
   connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   releasers.add('redis', () => connection.quit());
+  // Our own stores' commands, none of them blocking: what the jobs in flight issue in one tick
+  // goes out in one write, where each command was a write (a syscall each side) of its own.
+  const commands = createRedis(config.redis, {
+    name: 'worker-commands',
+    role: 'worker',
+    autoPipelining: true,
+  });
+  commands.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  releasers.add('redis commands', () => commands.quit());
   const subscriber = createRedis(config.redis, { name: 'worker-cancel', role: 'worker' });
   subscriber.on('error', (error) => logger.warn({ err: error }, 'redis subscriber error'));
   releasers.add('redis subscriber', () => subscriber.quit());
@@ -118,25 +128,25 @@ export function createWorkerApp(config: Config, deps: WorkerAppDeps = {}): Worke
 
   const metrics = createMetrics();
   const inFlight = createInFlight();
-  const limiter = createProviderLimiter(connection, { prefix, ...config.provider });
+  const limiter = createProviderLimiter(commands, { prefix, ...config.provider });
   const webhookHttp = createWebhookHttp({
     allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
     timeoutMs: WEBHOOK_TIMEOUT_MS,
   });
   releasers.add('webhook http', () => webhookHttp.close());
   const delivery = {
-    events: createWebhookEventStore(connection, {
+    events: createWebhookEventStore(commands, {
       prefix,
       retentionSeconds: config.worker.retentionSeconds,
     }),
-    secrets: createWebhookSecrets(connection, { prefix }),
+    secrets: createWebhookSecrets(commands, { prefix }),
     storage,
     http: webhookHttp,
     metrics,
   };
   // Released after the generation worker, whose finishing jobs still deliver their events.
   const webhooks = createWebhookDispatcher({
-    connection,
+    connection: commands,
     prefix,
     retryScheduleMs: config.webhooks.retryScheduleMs,
     retentionSeconds: config.worker.retentionSeconds,
@@ -162,18 +172,19 @@ export function createWorkerApp(config: Config, deps: WorkerAppDeps = {}): Worke
     memoryBudgetBytes: config.worker.memoryBudgetBytes,
     log: logger,
   });
-  const heartbeats = createHeartbeatStore(connection, prefix);
+  const heartbeats = createHeartbeatStore(commands, prefix);
   let capacity: ConcurrencyControl | null = null;
   const background = createBackground();
   const worker = createGenerationWorker({
     config,
     connection,
+    commands,
     logger,
-    store: createJobStore(connection, { prefix, retentionSeconds: config.worker.retentionSeconds }),
+    store: createJobStore(commands, { prefix, retentionSeconds: config.worker.retentionSeconds }),
     storage,
     imagen,
     limiter,
-    spool: createSpool(connection, {
+    spool: createSpool(commands, {
       prefix,
       ttlSeconds: config.worker.spoolTtlSeconds,
       maxBytes: config.worker.spoolMaxBytes,
@@ -200,7 +211,7 @@ export function createWorkerApp(config: Config, deps: WorkerAppDeps = {}): Worke
   async function start() {
     // Events owed by transitions whose process died before enqueuing them (outbox.ts).
     outbox = startOutboxDeliverer({
-      connection,
+      connection: commands,
       prefix,
       dispatcher: webhooks,
       onError: (error) => logger.warn({ err: error }, 'outbox drain failed'),
