@@ -66,7 +66,8 @@ export interface WebhookDispatcher {
   eventFor(job: JobRecord, status: JobStatus): TransitionEvent | undefined;
   /**
    * For a job found already terminal (a rerun after a crash between the transition and the
-   * enqueue): enqueues its latest events again, which is a no-op when they were enqueued.
+   * enqueue): enqueues its latest events again, which is a no-op when they were enqueued. Left
+   * alone while its outbox entry is not due (its first attempt may be on its way).
    */
   jobFoundFinished(tenant: string, jobId: string): Promise<void>;
   /** Sends an event again with the same webhook-id; false when the tenant has no such event. */
@@ -232,6 +233,11 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     eventFor,
     async jobFoundFinished(tenant, jobId) {
       const client = connection as Redis;
+      // An outbox entry not due yet is a first attempt's that may still be on its way (a rerun
+      // of the job while its worker sends): enqueueing now could send a second copy. What it
+      // owes is that worker's, or the drain's once the entry is due.
+      const due = await client.zscore(keys.outbox(tenant), jobId);
+      if (due !== null && Number(due) > Date.now()) return;
       const job = await jobs.get(tenant, jobId);
       if (!job || !TERMINAL_STATUSES.includes(job.status)) return;
       const terminalCount = Number(await client.hget(keys.job(tenant, jobId), 'terminal_count'));
