@@ -139,4 +139,46 @@ describe('job store transitions', () => {
     const entries = await redis.xrange(jobs.keys.jobEvents('acme', job.id), '-', '+');
     expect(entries.map(([, fields]) => fields[1])).toEqual(['running', 'canceled']);
   });
+
+  it('stores a result in chunks and leaves no stale chunk when a shorter one (or none) replaces it', async () => {
+    const job = await jobs.create(newJob('acme'));
+    const image = (i: number) => ({
+      key: `elsewhere/${i}.png`,
+      mime_type: 'image/png',
+      width: 1024,
+      height: 1024,
+      bytes: 1000 + i,
+      sha256: 'ab'.repeat(32),
+    });
+    const result = (images: number) => ({
+      images: Array.from({ length: images }, (_, i) => image(i)),
+      enhanced_prompt: null,
+      filtered: 0,
+    });
+    const chunks = async () =>
+      (await redis.hkeys(jobs.keys.job('acme', job.id))).filter((f) => f.startsWith('result'));
+    const finish = async (images: number | null) => {
+      await jobs.transition('acme', job.id, { from: ['queued', 'succeeded'], to: 'running' });
+      await jobs.transition('acme', job.id, {
+        from: ['running'],
+        to: 'succeeded',
+        result: images === null ? null : result(images),
+      });
+    };
+
+    await finish(4);
+    const long = await chunks();
+    expect(long.length).toBeGreaterThan(4);
+    expect((await jobs.get('acme', job.id))?.result).toEqual(result(4));
+    await finish(1);
+    const short = await chunks();
+    expect(short.length).toBeLessThan(long.length);
+    // Contiguous from the head: the chunks of the longer result past the shorter one's are gone.
+    const names = Array.from({ length: short.length }, (_, i) => (i ? `result.${i}` : 'result'));
+    expect(new Set(short)).toEqual(new Set(names));
+    expect((await jobs.get('acme', job.id))?.result).toEqual(result(1));
+    await finish(null);
+    expect(await chunks()).toEqual([]);
+    expect((await jobs.get('acme', job.id))?.result).toBeNull();
+  });
 });

@@ -212,6 +212,14 @@ async function census(): Promise<Census> {
   return { withoutTtl: withoutTtl.sort(), families, total: found.length };
 }
 
+/** Keys without expiry that are not BullMQ's finished entries. */
+function withoutCountBound(census: Census): number {
+  const finished = [...census.families]
+    .filter(([family]) => family.startsWith('bullmq finished job'))
+    .reduce((sum, [, count]) => sum + count, 0);
+  return census.withoutTtl.length - finished;
+}
+
 describe('retention', () => {
   it('every key expires or is bounded by count, and those without expiry do not grow with jobs', async () => {
     await runJobs(200, 'first');
@@ -223,7 +231,10 @@ describe('retention', () => {
         `${after200.withoutTtl.length} → ${after600.withoutTtl.length}`,
       Object.fromEntries(after600.families),
     );
-    expect(after600.withoutTtl.length).toBe(after200.withoutTtl.length);
+    // BullMQ's finished entries are bounded by count (checked above): each queue's fill up to
+    // their cap at the pace of its own traffic, and the delivery queue now carries only retries
+    // and the events a worker's first attempt does not send, so it may still be filling.
+    expect(withoutCountBound(after600)).toBe(withoutCountBound(after200));
     // The job records, events and deliveries are there, each with an expiry.
     expect(after600.total).toBeGreaterThan(600);
   }, 600_000);

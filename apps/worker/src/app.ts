@@ -23,6 +23,7 @@ import {
   createRedis,
   createSpool,
   createWebhookDispatcher,
+  createWebhookEventStore,
   createWebhookSecrets,
   type ProviderLimiter,
   type RedisClient,
@@ -43,7 +44,8 @@ import { startMetricsServer } from './metrics-server.ts';
 import { SHUTDOWN_REASON } from './processors/generate-images.ts';
 import { checkEvictionPolicy } from './redis-checks.ts';
 import { createDeliveryWorker } from './webhooks/delivery-worker.ts';
-import { createWebhookHttp } from './webhooks/send-webhook.ts';
+import { createFirstAttempt } from './webhooks/first-attempt.ts';
+import { createWebhookHttp, WEBHOOK_TIMEOUT_MS } from './webhooks/send-webhook.ts';
 
 /** What the process around the worker hands it; each defaults to the worker's own. */
 export interface WorkerAppDeps {
@@ -58,7 +60,7 @@ export interface WorkerApp {
   readonly generation: GenerationWorker;
   /**
    * Resolves once what finished jobs left to do after BullMQ completed them (their webhook
-   * event's enqueue, settling their outbox entry) is done.
+   * event's first attempt or enqueue, settling their outbox entry) is done.
    */
   settled(): Promise<void>;
   /** Checks Redis and the bucket, starts the sweepers, heartbeat and servers, then both workers. */
@@ -84,9 +86,19 @@ export function createWorkerApp(config: Config, deps: WorkerAppDeps = {}): Worke
   const releasers = createReleasers();
 
   // Clients are created once here, in dependency order, and released in reverse.
+  // BullMQ's workers (they block, on duplicates of it) and queues.
   const connection = createRedis(config.redis, { name: 'worker', role: 'worker' });
   connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   releasers.add('redis', () => connection.quit());
+  // Our own stores' commands, none of them blocking: what the jobs in flight issue in one tick
+  // goes out in one write, where each command was a write (a syscall each side) of its own.
+  const commands = createRedis(config.redis, {
+    name: 'worker-commands',
+    role: 'worker',
+    autoPipelining: true,
+  });
+  commands.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  releasers.add('redis commands', () => commands.quit());
   const subscriber = createRedis(config.redis, { name: 'worker-cancel', role: 'worker' });
   subscriber.on('error', (error) => logger.warn({ err: error }, 'redis subscriber error'));
   releasers.add('redis subscriber', () => subscriber.quit());
@@ -116,53 +128,63 @@ export function createWorkerApp(config: Config, deps: WorkerAppDeps = {}): Worke
 
   const metrics = createMetrics();
   const inFlight = createInFlight();
-  const limiter = createProviderLimiter(connection, { prefix, ...config.provider });
-  // Released after the generation worker, whose finishing jobs still enqueue their events.
+  const limiter = createProviderLimiter(commands, { prefix, ...config.provider });
+  const webhookHttp = createWebhookHttp({
+    allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+    timeoutMs: WEBHOOK_TIMEOUT_MS,
+  });
+  releasers.add('webhook http', () => webhookHttp.close());
+  const delivery = {
+    events: createWebhookEventStore(commands, {
+      prefix,
+      retentionSeconds: config.worker.retentionSeconds,
+    }),
+    secrets: createWebhookSecrets(commands, { prefix }),
+    storage,
+    http: webhookHttp,
+    metrics,
+  };
+  // Released after the generation worker, whose finishing jobs still deliver their events.
   const webhooks = createWebhookDispatcher({
-    connection,
+    connection: commands,
     prefix,
     retryScheduleMs: config.webhooks.retryScheduleMs,
     retentionSeconds: config.worker.retentionSeconds,
     onError: (error) => logger.warn({ err: error }, 'webhook queue error'),
     ...(tracing.bullmq ? { telemetry: tracing.bullmq } : {}),
+    // A finished job's first attempt is made here, only its retries by the delivery queue.
+    firstAttempt: createFirstAttempt({
+      ...delivery,
+      retryScheduleMs: config.webhooks.retryScheduleMs,
+      logger,
+      timeoutMs: WEBHOOK_TIMEOUT_MS,
+      tracing,
+    }),
   });
   releasers.add('webhook queue', () => webhooks.close());
   // Started by start(); its place in the release order is here, before the queue it fills.
   let outbox: { stop(): Promise<void> } | null = null;
   releasers.add('outbox', () => outbox?.stop());
-  const webhookHttp = createWebhookHttp({
-    allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
-  });
-  releasers.add('webhook http', () => webhookHttp.close());
-  const deliveryWorker = createDeliveryWorker({
-    config,
-    connection,
-    logger,
-    events: webhooks.events,
-    secrets: createWebhookSecrets(connection, { prefix }),
-    storage,
-    http: webhookHttp,
-    metrics,
-    tracing,
-  });
+  const deliveryWorker = createDeliveryWorker({ config, connection, logger, ...delivery, tracing });
   releasers.add('webhook worker', () => deliveryWorker.close());
   const gate = createCallGate({
     probe: () => storage.ping(),
     memoryBudgetBytes: config.worker.memoryBudgetBytes,
     log: logger,
   });
-  const heartbeats = createHeartbeatStore(connection, prefix);
+  const heartbeats = createHeartbeatStore(commands, prefix);
   let capacity: ConcurrencyControl | null = null;
   const background = createBackground();
   const worker = createGenerationWorker({
     config,
     connection,
+    commands,
     logger,
-    store: createJobStore(connection, { prefix, retentionSeconds: config.worker.retentionSeconds }),
+    store: createJobStore(commands, { prefix, retentionSeconds: config.worker.retentionSeconds }),
     storage,
     imagen,
     limiter,
-    spool: createSpool(connection, {
+    spool: createSpool(commands, {
       prefix,
       ttlSeconds: config.worker.spoolTtlSeconds,
       maxBytes: config.worker.spoolMaxBytes,
@@ -176,7 +198,7 @@ export function createWorkerApp(config: Config, deps: WorkerAppDeps = {}): Worke
     tracing,
     background,
   });
-  // Finished jobs' event enqueues are awaited before the webhook queue closes.
+  // Finished jobs' event deliveries are awaited before the webhook queue closes.
   releasers.add('worker', async () => {
     await worker.close();
     await background.settled();
@@ -189,7 +211,7 @@ export function createWorkerApp(config: Config, deps: WorkerAppDeps = {}): Worke
   async function start() {
     // Events owed by transitions whose process died before enqueuing them (outbox.ts).
     outbox = startOutboxDeliverer({
-      connection,
+      connection: commands,
       prefix,
       dispatcher: webhooks,
       onError: (error) => logger.warn({ err: error }, 'outbox drain failed'),

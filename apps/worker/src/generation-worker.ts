@@ -36,7 +36,13 @@ import { tracedImagen, tracedLimiter, tracedStorage } from './traced-clients.ts'
 
 export interface GenerationWorkerDeps {
   config: Config;
+  /** BullMQ's (its worker blocks on a duplicate of it). */
   connection: RedisClient;
+  /**
+   * The stores' own commands (fair-share clock, usage, image cache, budgets): a connection
+   * that auto-pipelines, which BullMQ's must not. @defaultValue `connection`
+   */
+  commands?: RedisClient;
   logger: Logger;
   store: JobStore;
   storage: Storage;
@@ -56,8 +62,8 @@ export interface GenerationWorkerDeps {
   /** OpenTelemetry, when configured. @defaultValue noTracing */
   tracing?: Tracing;
   /**
-   * Where a success's event enqueue runs once the job is done with it (awaited by the worker's
-   * release); absent = the job awaits it.
+   * Where a success's event delivery (its first attempt, or its enqueue) runs once the job is
+   * done with it (awaited by the worker's release); absent = the job awaits it.
    */
   background?: Background;
 }
@@ -99,22 +105,23 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
   const imagen = tracedImagen(deps.imagen, tracing);
   const storage = tracedStorage(deps.storage, tracing);
   const limiter = tracedLimiter(deps.limiter, tracing);
-  const fairShare = createFairShare(deps.connection, { prefix: config.redis.prefix });
+  const commands = deps.commands ?? deps.connection;
+  const fairShare = createFairShare(commands, { prefix: config.redis.prefix });
   // The clock only moves forward, so the positions of jobs started while one move is on its way
   // go together as their highest in the next: one round trip for many starts.
   const moveClock = coalesce(
     (a: number, b: number) => Math.max(a, b),
     (priority) => fairShare.started(priority),
   );
-  const usage = createUsageStore(deps.connection, { prefix: config.redis.prefix });
+  const usage = createUsageStore(commands, { prefix: config.redis.prefix });
   // Entries live as long as finished jobs' records; with image retention, that is the bound.
-  const imageCache = createImageCacheStore(deps.connection, {
+  const imageCache = createImageCacheStore(commands, {
     prefix: config.redis.prefix,
     ttlSeconds: config.worker.retentionSeconds,
     imageRetentionDays: config.s3.imageRetentionDays,
   });
   const budgets = {
-    store: createBudgetStore(deps.connection, { prefix: config.redis.prefix }),
+    store: createBudgetStore(commands, { prefix: config.redis.prefix }),
     uncappedBatches: new Set<string>(),
     ...config.budgets,
   };
@@ -167,15 +174,16 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
                     batchCompletion,
                     ...(event ? { event } : {}),
                   });
-                  // With the event recorded by the transition, only its enqueue is left, and
-                  // the transition's outbox entry stays until it is done: the job need not
-                  // wait for it (a failure is logged; the outbox drain enqueues it again).
+                  // With the event recorded by the transition, only its delivery is left (its
+                  // first attempt from here, the queue for retries), and the transition's outbox
+                  // entry stays until that is done: the job need not wait for it (a failure is
+                  // logged; the outbox drain enqueues the event once the entry comes due).
                   if (event && event !== 'caller' && deps.background) {
                     deps.background.run(
                       enqueued.catch((error) =>
                         log.warn(
                           { err: error },
-                          'could not enqueue the webhook event; the outbox will',
+                          'could not deliver or enqueue the webhook event; the outbox will',
                         ),
                       ),
                     );

@@ -23,6 +23,11 @@ export type GenerateImagesPayload = Type.Static<typeof GenerateImagesPayload>;
 export const DeliverWebhookPayload = Type.Object({
   tenant: Type.String(),
   eventId: Type.String(),
+  /**
+   * Attempts made before the queue's: 1 when the worker that finished the job made the first
+   * itself (`FirstAttempt`), so the retry schedule goes on where that attempt left it.
+   */
+  attemptsBefore: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type DeliverWebhookPayload = Type.Static<typeof DeliverWebhookPayload>;
 /** The only job name of the `webhooks` queue. */

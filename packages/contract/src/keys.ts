@@ -27,8 +27,9 @@ export function redisKeys(prefix: string) {
     /** The tenant's webhook signing secrets (a hash: current, previous, previous_until). */
     webhookSecret: (tenant: string) => `${tenantTag(tenant)}:webhook:secret`,
     /**
-     * The tenant's outbox (a sorted set: job id → when its terminal transition was made), written
-     * by the transition script itself and drained into webhook events (outbox.ts).
+     * The tenant's outbox (a sorted set: job id → when its terminal transition was made, or when
+     * the first delivery attempt its process makes itself is surely over), written by the
+     * transition script itself and drained into webhook events (outbox.ts).
      */
     outbox: (tenant: string) => `${tenantTag(tenant)}:outbox`,
     /** Tenants that have ever had an outbox (a set; bounded by the configured tenants). */

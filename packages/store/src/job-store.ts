@@ -51,6 +51,11 @@ export interface TransitionEvent {
   url: string | null;
   /** The event's hash key (`keys.webhookEvent`). */
   key: string;
+  /**
+   * When the caller makes the event's first delivery attempt itself (`FirstAttempt`): the
+   * outbox entry comes due this much later, once that attempt is surely over.
+   */
+  outboxDelayMs?: number;
 }
 
 /**
@@ -147,8 +152,8 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
         const packed = change.result
           ? packResult(change.result, { tenant, batchId: batchId ?? null, id })
           : '';
-        // Every chunk field is named, the unused ones empty: the script deletes those, so a
-        // shorter result (or none, a retried job's) leaves no stale chunk behind.
+        // The first unused chunk field is named, empty: the script deletes it and the chunks
+        // after it, so a shorter result (or none, a retried job's) leaves no stale chunk behind.
         Object.assign(fields, splitField(field.result.name, packed, true));
       }
       if (terminal) await outboxTenants.ensure(tenant);
@@ -170,7 +175,7 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
         String((change.countAttempt ? 1 : 0) - (change.uncountAttempt ? 1 : 0)),
         now,
         batchId ? '1' : '0',
-        String(Date.now()),
+        String(Date.now() + (change.event?.outboxDelayMs ?? 0)),
       ];
       if (!change.event && !change.cacheEntry) {
         const [applied, terminalCount, batchCompletion] = await transitionCommand.iqTransition(

@@ -13,11 +13,17 @@ export interface RedisConnectionOptions {
    * `maxRetriesPerRequest: null`). `api`: fail fast so a request answers 503 instead of hanging.
    */
   role: 'worker' | 'api';
+  /**
+   * Commands issued in one tick go out in one write (ioredis auto-pipelining). Only for a
+   * connection that makes no blocking call: one would hold up every command written with it.
+   * @defaultValue true for `api`, false for `worker` (BullMQ's workers block)
+   */
+  autoPipelining?: boolean;
 }
 
 export function createRedis(
   config: Config['redis'],
-  { name, role }: RedisConnectionOptions,
+  { name, role, autoPipelining = role === 'api' }: RedisConnectionOptions,
 ): RedisClient {
   const options: RedisOptions = {
     connectionName: redisKeys(config.prefix).connectionName(name),
@@ -25,10 +31,9 @@ export function createRedis(
     enableOfflineQueue: role === 'worker',
     connectTimeout: 5_000,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
-    // The API makes no blocking call: commands issued by concurrent requests in one tick go
-    // out in one write (one syscall) instead of one each, which is most of a small command's
-    // cost to both sides. A worker's connection blocks (BullMQ), so it must not.
-    enableAutoPipelining: role === 'api',
+    // Commands issued by concurrent requests (or jobs) in one tick go out in one write (one
+    // syscall) instead of one each, which is most of a small command's cost to both sides.
+    enableAutoPipelining: autoPipelining,
   };
   if (config.clusterNodes) {
     return new Cluster(config.clusterNodes, {

@@ -16,7 +16,7 @@ export interface DeliveryContext {
   http: WebhookHttp;
   /** Delays between attempts; when they are used up the event is kept as `failed`. */
   retryScheduleMs: number[];
-  /** Attempts this delivery job made before this one (BullMQ `attemptsMade`). */
+  /** Attempts made before this one: the worker's first, if it made it, and BullMQ's `attemptsMade`. */
   attemptsMade: number;
   metrics?: Metrics;
 }
@@ -47,15 +47,25 @@ export function withJitter(delayMs: number, random = Math.random): number {
   return Math.round(delayMs * (0.8 + 0.4 * random()));
 }
 
+/** How one attempt ended: what the caller does next (`deliverWebhook` throws it to BullMQ). */
+export type AttemptOutcome =
+  | { kind: 'delivered' }
+  /** Not pending (delivered, given up, or gone): nothing was sent. */
+  | { kind: 'skipped' }
+  | { kind: 'retry'; why: string; delayMs: number }
+  /** 410 Gone, or the schedule used up: no more attempts. */
+  | { kind: 'stop'; why: string };
+
 /**
- * One delivery attempt of one event: body rendered from the event's snapshot, signed per
- * Standard Webhooks with every current secret of the tenant (two during a rotation), POSTed,
- * and the attempt written to the delivery log whatever happened.
+ * One delivery attempt of one event, run by the delivery queue (`deliverWebhook`) and, for a
+ * job's first, by the worker that finished the job (`first-attempt.ts`): body rendered from the
+ * event's subject, signed per Standard Webhooks with every current secret of the tenant (two
+ * during a rotation), POSTed, and the attempt written to the delivery log whatever happened.
  */
-export async function deliverWebhook(
+export async function attemptDelivery(
   payload: DeliverWebhookPayload,
   ctx: DeliveryContext,
-): Promise<void> {
+): Promise<AttemptOutcome> {
   const { tenant, eventId } = payload;
   // The secrets are read beside the event (one round trip's wait instead of two); they are
   // the ones current when the attempt starts.
@@ -65,7 +75,7 @@ export async function deliverWebhook(
   ]);
   if (event?.status !== 'pending') {
     ctx.log.info({ status: event?.status ?? 'missing' }, 'webhook event not pending; skipping');
-    return;
+    return { kind: 'skipped' };
   }
   const body = await renderEventBody(event, ctx.storage);
   const sentAt = new Date();
@@ -110,17 +120,27 @@ export async function deliverWebhook(
 
   if (delivered) {
     log.info({ durationMs: result.durationMs }, 'webhook delivered');
-    return;
+    return { kind: 'delivered' };
   }
   const why = result.error ?? `receiver answered ${result.statusCode}`;
   if (gone) {
     log.warn('webhook receiver answered 410 Gone; not retrying');
-    throw new StopDelivery(why);
+    return { kind: 'stop', why };
   }
   if (retryInMs === null) {
     log.warn({ error: why }, 'webhook delivery failed; retries used up');
-    throw new StopDelivery(why);
+    return { kind: 'stop', why };
   }
   log.warn({ error: why, retryInMs }, 'webhook delivery failed; will retry');
-  throw new RetryDelivery(why, retryInMs);
+  return { kind: 'retry', why, delayMs: retryInMs };
+}
+
+/** One attempt as a delivery-queue job: a failure is thrown for BullMQ to retry or give up. */
+export async function deliverWebhook(
+  payload: DeliverWebhookPayload,
+  ctx: DeliveryContext,
+): Promise<void> {
+  const outcome = await attemptDelivery(payload, ctx);
+  if (outcome.kind === 'stop') throw new StopDelivery(outcome.why);
+  if (outcome.kind === 'retry') throw new RetryDelivery(outcome.why, outcome.delayMs);
 }

@@ -55,7 +55,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
           storage: deps.storage,
           http: deps.http,
           retryScheduleMs: config.webhooks.retryScheduleMs,
-          attemptsMade: job.attemptsMade,
+          attemptsMade: (job.data.attemptsBefore ?? 0) + job.attemptsMade,
           ...(deps.metrics ? { metrics: deps.metrics } : {}),
         });
       } catch (error) {

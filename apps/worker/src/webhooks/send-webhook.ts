@@ -12,12 +12,15 @@ export interface SendResult {
   retryAfterMs: number | null;
 }
 
+/** One delivery's connect, headers and body timeout, unless told otherwise. */
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+
 export interface WebhookHttpOptions {
   /** `WEBHOOK_ALLOW_PRIVATE_NETWORKS`: lifts the SSRF guard (local receivers, tests). */
   allowPrivateNetworks: boolean;
   /** Name resolution behind the guard. @defaultValue `dns.lookup` */
   resolver?: Resolver;
-  /** Connect, headers and body timeout of one delivery. @defaultValue 10 000 ms */
+  /** Connect, headers and body timeout of one delivery. @defaultValue `WEBHOOK_TIMEOUT_MS` */
   timeoutMs?: number;
   /** How much of a response body is read before the connection is dropped. @defaultValue 64 KiB */
   maxResponseBytes?: number;
@@ -34,7 +37,7 @@ export interface WebhookHttp {
  * and the socket connects only to an address the SSRF guard resolved and accepted.
  */
 export function createWebhookHttp(options: WebhookHttpOptions): WebhookHttp {
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
   const maxResponseBytes = options.maxResponseBytes ?? 64 * 1024;
   const agent = new Agent({
     connect: {

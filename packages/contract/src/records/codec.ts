@@ -171,7 +171,10 @@ export const json = <S extends TSchema, N extends string, V extends boolean>(
 const CHUNK_BYTES = 64;
 const MAX_CHUNKS = 64;
 
-/** `name`'s value as chunk fields; with `clearRest`, the unused chunk fields named, empty. */
+/**
+ * `name`'s value as chunk fields; with `clearRest`, the first unused chunk field too, empty: a
+ * transition deletes it and every chunk after it (chunks are contiguous, `transition.lua`).
+ */
 export function splitField(name: string, value: string, clearRest = false): Record<string, string> {
   const chunks: string[] = [];
   if (/^[\x20-\x7e]*$/.test(value)) {
@@ -195,7 +198,7 @@ export function splitField(name: string, value: string, clearRest = false): Reco
   const whole = chunks.length > MAX_CHUNKS;
   const fields: Record<string, string> = {};
   const stored = whole ? [value] : chunks.length === 0 ? [''] : chunks;
-  for (let i = 0; i < (clearRest ? MAX_CHUNKS : stored.length); i++)
+  for (let i = 0; i < stored.length + (clearRest ? 1 : 0); i++)
     fields[i === 0 ? name : `${name}.${i}`] = stored[i] ?? '';
   return fields;
 }

@@ -6,7 +6,8 @@
 -- KEYS: job, job events, batch, batch jobs, batch events (all in the tenant's slot; unused
 -- placeholders when the job has no batch), the tenant's outbox
 -- ARGV: to, from (JSON array), fields (JSON object), retention seconds, attempts delta, now,
--- has batch ('1' | '0'), now in ms (the outbox score)
+-- has batch ('1' | '0'), the outbox score (now in ms, later when the caller makes the event's
+-- first delivery attempt itself: the drain leaves the entry to it until then)
 --
 -- A terminal change may also carry its webhook event and its image cache entry, written here
 -- so that finishing a job is one round trip (the dispatcher would otherwise read the job and its
@@ -32,11 +33,24 @@ end
 if not allowed then return {0, 0, 0} end
 
 -- An empty or null field is removed rather than stored: absent reads as its default (serializeJob).
+-- An empty chunk field (`result.3`) removes the chunks after it too: a value's chunks are
+-- contiguous (splitField), so the first one missing ends them. The rest go in one HSET.
+local set = {'status', to}
 for field, value in pairs(cjson.decode(ARGV[3])) do
-  if value == '' or value == 'null' then redis.call('HDEL', jobKey, field)
-  else redis.call('HSET', jobKey, field, value) end
+  if value == '' or value == 'null' then
+    local name, n = string.match(field, '^(.+)%.(%d+)$')
+    if name then
+      n = tonumber(n)
+      while redis.call('HDEL', jobKey, name .. '.' .. n) == 1 do n = n + 1 end
+    else
+      redis.call('HDEL', jobKey, field)
+    end
+  else
+    set[#set + 1] = field
+    set[#set + 1] = value
+  end
 end
-redis.call('HSET', jobKey, 'status', to)
+redis.call('HSET', jobKey, unpack(set))
 if ARGV[5] ~= '0' then redis.call('HINCRBY', jobKey, 'attempts', tonumber(ARGV[5])) end
 
 local terminal = to == 'succeeded' or to == 'failed' or to == 'canceled'

@@ -32,6 +32,27 @@ export interface WebhookDispatcherOptions {
   onError?: (error: Error) => void;
   /** BullMQ's telemetry (bullmq-otel), so a delivery continues the trace that caused it. */
   telemetry?: Telemetry;
+  /**
+   * Makes the first attempt of a job's event recorded by its terminal transition in this
+   * process, without the delivery queue (the worker's); absent = the queue makes every attempt.
+   */
+  firstAttempt?: FirstAttempt;
+}
+
+/**
+ * The first delivery attempt of an event, made by the process that finished the job.
+ * `declined` = not made (too many in flight): the queue makes it; `{ retryInMs }` = it failed,
+ * and the queue makes the next ones on the rest of the schedule; `done` = nothing more to do
+ * (delivered, given up, or the event is no longer pending).
+ */
+export interface FirstAttempt {
+  send(tenant: string, eventId: string): Promise<'done' | 'declined' | { retryInMs: number }>;
+  /**
+   * The longest an attempt takes (reads, POST with its timeout, the attempt's write). The
+   * transition's outbox entry comes due this much later, so the outbox drain does not enqueue
+   * the event while its first attempt may still be on its way (a second copy).
+   */
+  withinMs: number;
 }
 
 export interface WebhookDispatcher {
@@ -51,7 +72,8 @@ export interface WebhookDispatcher {
   eventFor(job: JobRecord, status: JobStatus): TransitionEvent | undefined;
   /**
    * For a job found already terminal (a rerun after a crash between the transition and the
-   * enqueue): enqueues its latest events again, which is a no-op when they were enqueued.
+   * enqueue): enqueues its latest events again, which is a no-op when they were enqueued. Left
+   * alone while its outbox entry is not due (its first attempt may be on its way).
    */
   jobFoundFinished(tenant: string, jobId: string): Promise<void>;
   /** Sends an event again with the same webhook-id; false when the tenant has no such event. */
@@ -92,8 +114,22 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     // are trimmed by count as well by the delivery worker (`keepFinished`).
   };
 
-  const deliver = (tenant: string, eventId: string) =>
-    queue.add(DELIVER_WEBHOOK, { tenant, eventId }, { ...jobOptions, jobId: eventId });
+  const deliver = async (tenant: string, eventId: string) => {
+    await queue.add(DELIVER_WEBHOOK, { tenant, eventId }, { ...jobOptions, jobId: eventId });
+  };
+
+  // An event the transition recorded: its first attempt here when this process makes them,
+  // the queue only for what is left (same job id: a repeat, or the drain's, is a no-op).
+  const deliverRecorded = async (tenant: string, eventId: string) => {
+    const first = options.firstAttempt ? await options.firstAttempt.send(tenant, eventId) : null;
+    if (first === null || first === 'declined') return deliver(tenant, eventId);
+    if (first === 'done') return;
+    await queue.add(
+      DELIVER_WEBHOOK,
+      { tenant, eventId, attemptsBefore: 1 },
+      { ...jobOptions, attempts: jobOptions.attempts - 1, delay: first.retryInMs, jobId: eventId },
+    );
+  };
 
   const enqueue = async (event: WebhookEvent, indexes: { jobId?: string; batchId?: string }) => {
     const status = await events.record(event, indexes);
@@ -132,38 +168,48 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     return settle([jobId]);
   };
 
-  const jobFinished: WebhookDispatcher['jobFinished'] = async (job, outcome) => {
+  const jobEvent = async (
+    job: JobRecord,
+    outcome: Parameters<WebhookDispatcher['jobFinished']>[1],
+  ) => {
     const type = JOB_EVENT[job.status];
     if (outcome.event && outcome.event !== 'caller') {
       // The transition recorded the event itself (eventFor): only its delivery is left.
       if (outcome.event === 'owed')
-        await deliver(job.tenant, jobEventId(job.id, outcome.terminalCount));
-    } else if (type && outcome.terminalCount > 0) {
-      // The caller's record may predate the transition (no result yet): take the stored one.
-      const stored = await jobs.get(job.tenant, job.id);
-      const snapshot = stored && stored.status === job.status ? stored : job;
-      const batch = job.batchId ? await batches.get(job.tenant, job.batchId) : null;
-      const url = job.webhookUrl ?? batch?.webhookUrl ?? null;
-      if (url) {
-        await enqueue(
-          {
-            id: jobEventId(job.id, outcome.terminalCount),
-            tenant: job.tenant,
-            type,
-            url,
-            timestamp: snapshot.finishedAt ?? new Date().toISOString(),
-            subject: { kind: 'job', record: snapshot },
-            status: 'pending',
-            deliveredAt: null,
-          },
-          { jobId: job.id, ...(job.batchId ? { batchId: job.batchId } : {}) },
-        );
-      }
+        await deliverRecorded(job.tenant, jobEventId(job.id, outcome.terminalCount));
+      return;
     }
-    if (outcome.batchCompletion > 0 && job.batchId) {
-      await batchCompleted(job.tenant, job.batchId, outcome.batchCompletion);
-    }
-    // Delivered into the queue: the transition's outbox entry is settled (outbox.ts). Off the
+    if (!type || outcome.terminalCount === 0) return;
+    // The caller's record may predate the transition (no result yet): take the stored one.
+    const stored = await jobs.get(job.tenant, job.id);
+    const snapshot = stored && stored.status === job.status ? stored : job;
+    const batch = job.batchId ? await batches.get(job.tenant, job.batchId) : null;
+    const url = job.webhookUrl ?? batch?.webhookUrl ?? null;
+    if (!url) return;
+    await enqueue(
+      {
+        id: jobEventId(job.id, outcome.terminalCount),
+        tenant: job.tenant,
+        type,
+        url,
+        timestamp: snapshot.finishedAt ?? new Date().toISOString(),
+        subject: { kind: 'job', record: snapshot },
+        status: 'pending',
+        deliveredAt: null,
+      },
+      { jobId: job.id, ...(job.batchId ? { batchId: job.batchId } : {}) },
+    );
+  };
+
+  const jobFinished: WebhookDispatcher['jobFinished'] = async (job, outcome) => {
+    // Side by side: the batch's event need not wait for the job's first attempt.
+    await Promise.all([
+      jobEvent(job, outcome),
+      outcome.batchCompletion > 0 && job.batchId
+        ? batchCompleted(job.tenant, job.batchId, outcome.batchCompletion)
+        : undefined,
+    ]);
+    // Delivered, or in the queue: the transition's outbox entry is settled (outbox.ts). Off the
     // job's path and together with the other jobs settled meanwhile: an entry left behind by a
     // crash only makes the outbox drain enqueue its events again, a no-op.
     if (outcome.terminalCount > 0) {
@@ -182,6 +228,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
       type,
       url: job.webhookUrl,
       key: keys.webhookEvent(job.tenant, id),
+      ...(options.firstAttempt ? { outboxDelayMs: options.firstAttempt.withinMs } : {}),
     };
   };
 
@@ -192,6 +239,11 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     eventFor,
     async jobFoundFinished(tenant, jobId) {
       const client = connection as Redis;
+      // An outbox entry not due yet is a first attempt's that may still be on its way (a rerun
+      // of the job while its worker sends): enqueueing now could send a second copy. What it
+      // owes is that worker's, or the drain's once the entry is due.
+      const due = await client.zscore(keys.outbox(tenant), jobId);
+      if (due !== null && Number(due) > Date.now()) return;
       const job = await jobs.get(tenant, jobId);
       if (!job || !TERMINAL_STATUSES.includes(job.status)) return;
       const terminalCount = Number(await client.hget(keys.job(tenant, jobId), 'terminal_count'));

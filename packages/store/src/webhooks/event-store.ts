@@ -66,6 +66,10 @@ redis.call('HSET', KEYS[1], 'a' .. n, ARGV[1])
 if #ARGV > 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end
 return n`;
 
+interface AddAttemptCommand {
+  iqAddAttempt(...args: string[]): Promise<number>;
+}
+
 function statusFields(status: DeliveryStatus, at: string | undefined): string[] {
   const fields = ['status', status];
   if (status === 'delivered') fields.push('delivered_at', at ?? new Date().toISOString());
@@ -112,6 +116,11 @@ export function createWebhookEventStore(
   const client = redis as Redis;
   const ttl = String(options.retentionSeconds);
   const jobs = createJobStore(redis, options);
+  // By its SHA (EVALSHA), not its text: every attempt of every event runs it, and EVAL hashes
+  // the script's text on each call.
+  if (!('iqAddAttempt' in client))
+    client.defineCommand('iqAddAttempt', { numberOfKeys: 1, lua: ADD_ATTEMPT_LUA });
+  const addAttemptCommand = client as unknown as AddAttemptCommand;
   return {
     async record(event, indexes) {
       // A job's events need no list: their ids follow from its terminal count (`list`).
@@ -169,9 +178,7 @@ export function createWebhookEventStore(
       ];
     },
     async addAttempt(tenant, id, attempt, then) {
-      await client.eval(
-        ADD_ATTEMPT_LUA,
-        1,
+      await addAttemptCommand.iqAddAttempt(
         keys.webhookEvent(tenant, id),
         packAttempt(attempt),
         ...(then ? statusFields(then.status, then.at) : []),
