@@ -255,11 +255,20 @@ export function createBatchAccepting(options: AcceptOptions) {
 }
 export type BatchAccepting = ReturnType<typeof createBatchAccepting>;
 
-/** Appends a job's hash as the accept script takes it: its number of fields, then the pairs, `id` first. */
+/**
+ * Appends a job's hash as the accept script takes it: its number of fields, then the pairs,
+ * `id` first. Straight from the encoded hash, with no copy of it: a batch does this 10,000 times.
+ */
 function pushFields(args: string[], job: JobRecord): void {
-  const { id = job.id, ...rest } = JOB_RECORD.encode(job);
-  args.push(String(Object.keys(rest).length + 1), 'id', id);
-  for (const [field, value] of Object.entries(rest)) args.push(field, value);
+  const hash = JOB_RECORD.encode(job);
+  const at = args.push('', 'id', job.id) - 3;
+  let pairs = 1;
+  for (const field in hash) {
+    if (field === 'id') continue;
+    args.push(field, hash[field]!);
+    pairs += 1;
+  }
+  args[at] = String(pairs);
 }
 
 /** The sweeper every API and worker runs: abandoned acceptances finish within the bound. */
