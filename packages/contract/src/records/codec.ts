@@ -30,6 +30,8 @@ export type RecordOf<F extends Fields> = Static<Type.TObject<Props<F>>>;
 export interface RecordDefinition<F extends Fields> {
   fields: F;
   schema: Type.TObject<Props<F>>;
+  /** The public fields' keys and names, in order (a view is built on every answer). */
+  viewed: readonly (readonly [key: string, name: string])[];
   /** The hash as stored; fields at their default are left out. */
   encode(record: RecordOf<F>): Record<string, string>;
   decode(hash: Record<string, string>): RecordOf<F>;
@@ -42,6 +44,7 @@ export function defineRecord<F extends Fields>(fields: F): RecordDefinition<F> {
   return {
     fields,
     schema: Type.Object(props as Props<F>),
+    viewed: entries.filter(([, field]) => field.view).map(([key, field]) => [key, field.name]),
     encode(record) {
       const values = record as Record<string, unknown>;
       const hash: Record<string, string> = {};
@@ -85,11 +88,9 @@ export function viewValues<F extends Fields>(
   record: RecordOf<F>,
 ): { [K in ViewKeys<F> as ViewName<F, K>]: Static<F[K]['schema']> } {
   const values = record as Record<string, unknown>;
-  return Object.fromEntries(
-    Object.entries(definition.fields)
-      .filter(([, field]) => field.view)
-      .map(([key, field]) => [field.name, values[key]]),
-  ) as never;
+  const view: Record<string, unknown> = {};
+  for (const [key, name] of definition.viewed) view[name] = values[key];
+  return view as never;
 }
 
 // The field kinds. `name` and `view` keep their literal types, so that `viewProperties` can
