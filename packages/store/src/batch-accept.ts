@@ -260,8 +260,8 @@ export type BatchAccepting = ReturnType<typeof createBatchAccepting>;
  * right after its `id` (the tenant, the batch, the status and the creation time: the same for
  * every job of a batch, so sent once rather than once a job), then per job its number of pairs
  * of its own and those, `id` first. The script writes each hash as `id`, the shared pairs, its
- * own: the fields and their order are those of `JOB_RECORD.encode`. Half the arguments, and a
- * third fewer bytes, that a batch's records took when every job carried every pair.
+ * own: the fields and their order are those of `JOB_RECORD.encode`. About half the arguments
+ * and a quarter fewer bytes than when every job carried every pair.
  */
 function pushJobHashes(args: string[], jobs: JobRecord[]): void {
   const hashes = jobs.map(hashPairs);
