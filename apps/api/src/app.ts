@@ -5,6 +5,7 @@ import Fastify, { type FastifyPluginAsync, LogController } from 'fastify';
 import fp from 'fastify-plugin';
 import { clientErrorHandler, frameworkErrors } from './lib/framework-errors.ts';
 import { exceedsDepth, tooDeep } from './lib/json-depth.ts';
+import { requestLoggerFactory } from './lib/request-logger.ts';
 import { createValidatorCompiler } from './lib/validation.ts';
 import auth from './plugins/auth.ts';
 import configPlugin from './plugins/config.ts';
@@ -92,6 +93,8 @@ export async function buildApp(
       disableRequestLogging: true,
     }),
     genReqId: () => crypto.randomUUID(),
+    // `request.log` becomes pino's child only if the request logs through it (most do not).
+    childLoggerFactory: requestLoggerFactory,
     ajv: { customOptions: { removeAdditional: false } },
     // Errors raised before routing are problems too (see framework-errors.ts).
     frameworkErrors,

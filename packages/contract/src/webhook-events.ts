@@ -34,7 +34,7 @@ const fromKey = <const N extends string, const V extends boolean>(
     name,
     schema,
     view,
-    encode: () => ({}),
+    encode: () => {},
     decode: (hash) => hash[name]!,
   });
 

@@ -212,7 +212,7 @@ export function createBatchAccepting(options: AcceptOptions) {
         listHorizon('batches', listTtl),
         listHorizon('jobs', listTtl),
       ];
-      for (const job of jobs) pushFields(args, job);
+      pushJobHashes(args, jobs);
       // One array argument (ioredis flattens it): 10,000 jobs' fields are too many to spread.
       const result = (await client.eval(ACCEPT_LUA, 6 + jobs.length, args)) as [string, string?];
       if (result[0] === 'exists') {
@@ -255,11 +255,40 @@ export function createBatchAccepting(options: AcceptOptions) {
 }
 export type BatchAccepting = ReturnType<typeof createBatchAccepting>;
 
-/** Appends a job's hash as the accept script takes it: its number of fields, then the pairs, `id` first. */
-function pushFields(args: string[], job: JobRecord): void {
-  const { id = job.id, ...rest } = JOB_RECORD.encode(job);
-  args.push(String(Object.keys(rest).length + 1), 'id', id);
-  for (const [field, value] of Object.entries(rest)) args.push(field, value);
+/**
+ * Appends the jobs' hashes as the accept script takes them: first the pairs that every hash has
+ * right after its `id` (the tenant, the batch, the status and the creation time: the same for
+ * every job of a batch, so sent once rather than once a job), then per job its number of pairs
+ * of its own and those, `id` first. The script writes each hash as `id`, the shared pairs, its
+ * own: the fields and their order are those of `JOB_RECORD.encode`. About half the arguments
+ * and a quarter fewer bytes than when every job carried every pair.
+ */
+function pushJobHashes(args: string[], jobs: JobRecord[]): void {
+  const hashes = jobs.map(hashPairs);
+  const first = hashes[0] ?? [];
+  // The end (exclusive) of the pairs after `id` that every hash shares with the first.
+  let shared = Math.max(first.length, 2);
+  for (const pairs of hashes) {
+    let end = 2;
+    while (end < shared && pairs[end] === first[end] && pairs[end + 1] === first[end + 1]) {
+      end += 2;
+    }
+    shared = end;
+  }
+  args.push(String((shared - 2) / 2));
+  for (let i = 2; i < shared; i++) args.push(first[i]!);
+  for (const pairs of hashes) {
+    args.push(String((pairs.length - shared) / 2 + 1), 'id', pairs[1]!);
+    for (let i = shared; i < pairs.length; i++) args.push(pairs[i]!);
+  }
+}
+
+/** A job's hash as a flat field/value list, `id` first. */
+function hashPairs(job: JobRecord): string[] {
+  const hash = JOB_RECORD.encode(job);
+  const pairs = ['id', job.id];
+  for (const field in hash) if (field !== 'id') pairs.push(field, hash[field]!);
+  return pairs;
 }
 
 /** The sweeper every API and worker runs: abandoned acceptances finish within the bound. */

@@ -14,7 +14,9 @@ export type ListKind = 'jobs' | 'batches';
  * record when the record expires; readers drop such members as they meet them (`forget`), every
  * `add` drops those created more than `ttlSeconds` ago (so a busy tenant's set does not grow
  * with every job it ever made), and the set itself expires `ttlSeconds` after the tenant last
- * created anything.
+ * created anything. A process trims and renews a set at most once every `UPKEEP_MS`: against a
+ * horizon and a lifetime of days, a second changes nothing, and per job it was two of the
+ * seven commands a `POST /v1/jobs` sends.
  */
 export interface ListIndex {
   add(tenant: string, kind: ListKind, ids: string[]): Promise<void>;
@@ -42,19 +44,28 @@ export function listHorizon(kind: ListKind, ttlSeconds: number, now = Date.now()
 /** ZADD this many members a command, so a 10,000-job batch is a few short commands. */
 const CHUNK = 1000;
 
+/** How often one process trims a set and renews its lifetime. */
+const UPKEEP_MS = 1000;
+
 export function createListIndex(
   redis: RedisClient,
   options: { prefix: string; ttlSeconds: number },
 ): ListIndex {
   const keys = redisKeys(options.prefix);
   const client = redis as Redis;
+  // When this process last trimmed and renewed each set. Nothing but the TTL deletes a set, and
+  // a renewal under `UPKEEP_MS` ago leaves it days to live: an add in between still finds it.
+  const keptAt = new Map<string, number>();
   const stageAdd = (writes: RedisWrites, tenant: string, kind: ListKind, ids: string[]): void => {
     if (ids.length === 0) return;
     const key = keys.listIndex(tenant, kind);
     for (let i = 0; i < ids.length; i += CHUNK) {
       writes.zadd(key, ...ids.slice(i, i + CHUNK).flatMap((id) => ['0', id]));
     }
-    writes.zremrangebylex(key, '-', `(${listHorizon(kind, options.ttlSeconds)}`);
+    const now = Date.now();
+    if (now - (keptAt.get(key) ?? Number.NEGATIVE_INFINITY) < UPKEEP_MS) return;
+    keptAt.set(key, now);
+    writes.zremrangebylex(key, '-', `(${listHorizon(kind, options.ttlSeconds, now)}`);
     writes.expire(key, options.ttlSeconds);
   };
   return {

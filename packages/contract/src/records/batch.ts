@@ -28,7 +28,9 @@ export const BATCH_RECORD = defineRecord({
     name: 'counts',
     schema: BatchCounts,
     view: true,
-    encode: (counts) => Object.fromEntries(COUNTS.map((name) => [name, String(counts[name])])),
+    encode: (counts, hash) => {
+      for (const name of COUNTS) hash[name] = String(counts[name]);
+    },
     decode: (hash) =>
       Object.fromEntries(COUNTS.map((name) => [name, Number(hash[name] ?? 0)])) as BatchCounts,
   }),
@@ -43,7 +45,9 @@ export const BATCH_RECORD = defineRecord({
     name: 'max_cost_usd',
     schema: Type.Union([Type.Number(), Type.Null()]),
     view: true,
-    encode: (max): Record<string, string> => (max === null ? {} : { max_cost_usd: String(max) }),
+    encode: (max, hash) => {
+      if (max !== null) hash.max_cost_usd = String(max);
+    },
     decode: (hash) => (hash.max_cost_usd ? Number(hash.max_cost_usd) : null),
   }),
   /** Why jobs were left unstarted: a cap was spent (`budget.lua` sets `budget_exhausted`). */
@@ -53,7 +57,7 @@ export const BATCH_RECORD = defineRecord({
       description: 'Why jobs were left unstarted (`canceled` with this error code)',
     }),
     view: true,
-    encode: () => ({}),
+    encode: () => {},
     decode: (hash) => (hash.budget_exhausted === '1' ? ('budget_exceeded' as const) : null),
   }),
   /** Summed by every call's `record-usage.lua`, never written with the record. */
@@ -61,7 +65,7 @@ export const BATCH_RECORD = defineRecord({
     name: 'usage',
     schema: UsageTotals,
     view: true,
-    encode: () => ({}),
+    encode: () => {},
     decode: (hash) => usageTotalsFromHash(hash),
   }),
 });

@@ -71,8 +71,9 @@ export const JOB_RECORD = defineRecord({
     name: 'result',
     schema: Type.Union([StoredResult, Type.Null()]),
     view: false,
-    encode: (result, record) =>
-      result ? splitField('result', packResult(result, record as ImageOwner)) : {},
+    encode: (result, hash, record) => {
+      if (result) splitField('result', packResult(result, record as ImageOwner), false, hash);
+    },
     decode: (hash) =>
       unpackResult(joinField(hash, 'result'), {
         tenant: hash.tenant!,
@@ -86,7 +87,7 @@ export const JOB_RECORD = defineRecord({
     name: 'usage',
     schema: Type.Optional(JobUsage),
     view: false,
-    encode: () => ({}),
+    encode: () => {},
     decode: jobUsageFromHash,
   }),
   /** Deadline and cache choice; absent = start whenever, cache allowed. */
@@ -94,9 +95,9 @@ export const JOB_RECORD = defineRecord({
     name: 'control',
     schema: Type.Optional(JobControl),
     view: false,
-    encode: (control): Record<string, string> => {
+    encode: (control, hash) => {
       const value = serializeControl(control);
-      return value ? { control: value } : {};
+      if (value) hash.control = value;
     },
     decode: (hash) => (hash.control ? parseControl(hash.control) : DEFAULT_CONTROL),
   }),
@@ -105,7 +106,7 @@ export const JOB_RECORD = defineRecord({
     name: 'terminal_count',
     schema: Type.Optional(Type.Integer()),
     view: false,
-    encode: () => ({}),
+    encode: () => {},
     decode: (hash) => (hash.terminal_count ? Number(hash.terminal_count) : undefined),
   }),
 });

@@ -9,8 +9,11 @@
 --       tenant's batch list, its job list, job keys…
 -- ARGV: idempotency value, idempotency ttl s, batch fields (JSON), now ms, has key ('1'|'0'),
 --       the lists' ttl s, the batch list's and the job list's horizon (ids before it have
---       expired: trimmed), then per job key, in order: its number of fields n, then n field/value pairs, `id`
---       first (flat, not JSON: decoding 1,000 JSON hashes was most of this script's time)
+--       expired: trimmed), the number c of field/value pairs every job's hash has after its
+--       `id` and those c pairs (the tenant, batch, status, creation time: sent once), then per
+--       job key, in order: its number of pairs of its own n, then those n pairs, `id` first.
+--       Each hash is written as `id`, the shared pairs, its own. Flat, not JSON: decoding
+--       1,000 JSON hashes was most of this script's time.
 -- Returns { 'new' } or { 'exists', stored idempotency value }
 if ARGV[5] == '1' then
   local stored = redis.call('GET', KEYS[1])
@@ -34,13 +37,25 @@ local function flush()
   redis.call('ZADD', KEYS[6], unpack(listed))
   ids, listed = {}, {}
 end
-local at = 9
+-- One table for every job's HSET arguments: `id` and its value, the shared pairs, then the
+-- job's own pairs, overwritten job after job (only the first `top` entries are sent).
+local shared = tonumber(ARGV[9])
+local flat = {'id', ''}
+for j = 1, 2 * shared do flat[2 + j] = ARGV[9 + j] end
+local at = 10 + 2 * shared
 for i = 7, #KEYS do
   local n = tonumber(ARGV[at])
-  redis.call('HSET', KEYS[i], unpack(ARGV, at + 1, at + 2 * n))
-  ids[#ids + 1] = ARGV[at + 2]
+  local id = ARGV[at + 2]
+  flat[2] = id
+  local top = 2 + 2 * shared
+  for j = at + 3, at + 2 * n do
+    top = top + 1
+    flat[top] = ARGV[j]
+  end
+  redis.call('HSET', KEYS[i], unpack(flat, 1, top))
+  ids[#ids + 1] = id
   listed[#listed + 1] = 0
-  listed[#listed + 1] = ARGV[at + 2]
+  listed[#listed + 1] = id
   at = at + 1 + 2 * n
   if #ids == 1000 then flush() end
 end
