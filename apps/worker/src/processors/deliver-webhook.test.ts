@@ -1,14 +1,13 @@
 import {
-  type DeliveryStatus,
   type JobRecord,
   normalizeGeneration,
   type WebhookAttempt,
   type WebhookEvent,
 } from '@imagen-queue/contract';
 import { createLogger } from '@imagen-queue/shared';
-import type { WebhookEventStore } from '@imagen-queue/store';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
+import { memoryEventStore } from '../webhooks/memory-event-store.test-support.ts';
 import type { SendResult, WebhookHttp } from '../webhooks/send-webhook.ts';
 import {
   type DeliveryContext,
@@ -65,19 +64,7 @@ function fakeCtx(answers: Partial<SendResult>[], attemptsMade = 0, schedule = [1
   };
   const attempts: WebhookAttempt[] = [];
   const sent: { url: string; headers: Record<string, string>; body: string }[] = [];
-  const events: WebhookEventStore = {
-    record: async () => 'pending',
-    get: async () => ({ ...event }),
-    attempts: async () => attempts,
-    addAttempt: async (_t, _id, attempt, then) => {
-      attempts.push(attempt);
-      if (then) event.status = then.status;
-    },
-    setStatus: async (_t, _id, status: DeliveryStatus) => {
-      event.status = status;
-    },
-    list: async () => [],
-  };
+  const events = memoryEventStore(event, attempts);
   const http: WebhookHttp = {
     send: async (url, headers, body) => {
       sent.push({ url, headers, body });

@@ -1,5 +1,4 @@
 import {
-  type DeliveryStatus,
   newJobRecord,
   normalizeGeneration,
   type WebhookAttempt,
@@ -8,6 +7,7 @@ import {
 import { createLogger } from '@imagen-queue/shared';
 import { describe, expect, it } from 'vitest';
 import { createFirstAttempt } from './first-attempt.ts';
+import { memoryEventStore } from './memory-event-store.test-support.ts';
 import type { SendResult } from './send-webhook.ts';
 
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
@@ -53,19 +53,7 @@ function fake(schedule: number[], maxInFlight = 16) {
     timeoutMs: 10_000,
     maxInFlight,
     retryScheduleMs: schedule,
-    events: {
-      record: async () => 'pending',
-      get: async () => ({ ...event }),
-      attempts: async () => attempts,
-      addAttempt: async (_t, _id, attempt, then) => {
-        attempts.push(attempt);
-        if (then) event.status = then.status;
-      },
-      setStatus: async (_t, _id, status: DeliveryStatus) => {
-        event.status = status;
-      },
-      list: async () => [],
-    },
+    events: memoryEventStore(event, attempts),
     secrets: {
       current: async () => SECRET,
       rotate: async () => SECRET,
