@@ -1,4 +1,5 @@
 import { API_KEY, jobParams, NO_PROVIDER, stackEnv, startBenchApi } from '../lib/api.ts';
+import { cpuPer, redisPid } from '../lib/cpu.ts';
 import type { Figure } from '../lib/figure.ts';
 import { load } from '../lib/load.ts';
 import { startBaseline } from '../lib/processes.ts';
@@ -21,37 +22,61 @@ export const submit: Figure = {
       QUEUE_PREFIX: BASELINE_PREFIX,
     });
     const body = JSON.stringify(jobParams(1, { aspect_ratio: '16:9', num_images: 2 }));
-    const run = (url: string, prefix: string, headers: Record<string, string>) => async () => {
-      const result = await load({
-        url: `${url}/v1/jobs`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body,
-        connections,
-        duration: seconds,
-        expectStatus: 202,
-      });
-      await dropPrefix(services.redis, prefix);
-      if (result.failures > 0) throw new Error(`${url}: ${result.failures} requests failed`);
-      return result;
-    };
+    const redis = await redisPid(services.redis);
+    // Beside the throughput, the CPU time the server and Redis spend per request: steadier
+    // than req/s on a shared machine, and what a lever changes.
+    const run =
+      (server: { url: string; pid: number }, prefix: string, headers: Record<string, string>) =>
+      async () => {
+        const { result, micros } = await cpuPer(
+          [server.pid, redis],
+          () =>
+            load({
+              url: `${server.url}/v1/jobs`,
+              method: 'POST',
+              headers: { 'content-type': 'application/json', ...headers },
+              body,
+              connections,
+              duration: seconds,
+              expectStatus: 202,
+            }),
+          (load) => load.requests,
+        );
+        await dropPrefix(services.redis, prefix);
+        if (result.failures > 0)
+          throw new Error(`${server.url}: ${result.failures} requests failed`);
+        return { ...result, serverCpuUs: micros[0]!, redisCpuUs: micros[1]! };
+      };
     try {
       const rounds = await interleave(
         settings.rounds,
-        run(api.url, PREFIX, { authorization: `Bearer ${API_KEY}` }),
-        run(baseline.url, BASELINE_PREFIX, {}),
+        run(api, PREFIX, { authorization: `Bearer ${API_KEY}` }),
+        run(baseline, BASELINE_PREFIX, {}),
       );
       const reqPerS = median(rounds.ours.map((r) => r.reqPerS));
       const baselineReqPerS = median(rounds.baseline.map((r) => r.reqPerS));
       const p99 = median(rounds.ours.map((r) => r.p99Ms));
       const ratio = reqPerS / baselineReqPerS;
-      log(`submit: ${Math.round(reqPerS)} req/s vs ${Math.round(baselineReqPerS)}, p99 ${p99} ms`);
+      const cpu = (rounds: { serverCpuUs: number; redisCpuUs: number }[]) => ({
+        server: round(median(rounds.map((r) => r.serverCpuUs)), 0),
+        redis: round(median(rounds.map((r) => r.redisCpuUs)), 0),
+      });
+      const [oursCpu, baselineCpu] = [cpu(rounds.ours), cpu(rounds.baseline)];
+      log(
+        `submit: ${Math.round(reqPerS)} req/s vs ${Math.round(baselineReqPerS)}, p99 ${p99} ms; ` +
+          `CPU µs/request: API ${oursCpu.server} vs ${baselineCpu.server}, ` +
+          `Redis ${oursCpu.redis} vs ${baselineCpu.redis}`,
+      );
       return {
         values: {
           req_per_s: round(reqPerS, 0),
           p99_ms: round(p99, 1),
           baseline_req_per_s: round(baselineReqPerS, 0),
           ratio: round(ratio),
+          api_cpu_us: oursCpu.server,
+          baseline_api_cpu_us: baselineCpu.server,
+          redis_cpu_us: oursCpu.redis,
+          baseline_redis_cpu_us: baselineCpu.redis,
         },
         goalMet: ratio >= 0.5 && p99 <= 25,
       };

@@ -3,6 +3,8 @@ import autocannon from 'autocannon';
 export interface LoadResult {
   reqPerS: number;
   p99Ms: number;
+  /** Answers received. */
+  requests: number;
   /** Answers that were not the expected status, and socket errors. */
   failures: number;
 }
@@ -38,6 +40,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   return {
     reqPerS: result.requests.total / Math.max(0.001, result.duration),
     p99Ms: result.latency.p99,
+    requests: result.requests.total,
     failures: unexpected + result.errors + result.timeouts,
   };
 }

@@ -16,11 +16,20 @@ export const benchRun: RunOptions = {
 
 /**
  * Our API, ready once `/readyz` answers 200. BENCH_API_LOG_LEVEL overrides its LOG_LEVEL
- * (default info, as deployed), to see what request logging costs.
+ * (default info, as deployed), to see what request logging costs; BENCH_API_NODE_OPTIONS is
+ * its NODE_OPTIONS (`--cpu-prof --cpu-prof-dir=/tmp/prof` profiles it).
  */
 export function startApi(env: Record<string, string>) {
   const level = process.env.BENCH_API_LOG_LEVEL;
-  return devStack.startApi({ ...env, ...(level ? { LOG_LEVEL: level } : {}) }, benchRun);
+  const nodeOptions = process.env.BENCH_API_NODE_OPTIONS;
+  return devStack.startApi(
+    {
+      ...env,
+      ...(level ? { LOG_LEVEL: level } : {}),
+      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+    },
+    benchRun,
+  );
 }
 
 export const startWorker = (env: Record<string, string>, name = 'worker') =>

@@ -43,7 +43,7 @@ describe('the per-tenant request limit (API_RATE_LIMIT_PER_MIN), counted in Redi
     expect(limited.headers['ratelimit-remaining']).toBe('0');
     expect(Number(limited.headers['ratelimit-reset'])).toBeGreaterThan(0);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-    // Writes are limited too, before their body is even read.
+    // Writes are limited too (a submit counts in the script that reserves its position).
     const post = await first.inject({
       method: 'POST',
       url: '/v1/jobs',
@@ -51,12 +51,48 @@ describe('the per-tenant request limit (API_RATE_LIMIT_PER_MIN), counted in Redi
       payload: { prompt: 'over the limit' },
     });
     expect(post.statusCode).toBe(429);
+    expect(post.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(post.headers['ratelimit-remaining']).toBe('0');
+    expect(Number(post.headers['retry-after'])).toBeGreaterThan(0);
   });
 
   it('leaves another tenant alone', async () => {
     const other = await get(first, GLOBEX_KEY);
     expect(other.statusCode).toBe(404);
     expect(other.headers['ratelimit-remaining']).toBe('4');
+  });
+
+  it('counts a submit in the same count as every other route, and queues nothing over it', async () => {
+    const submit = (app: App, prompt: unknown) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        headers: { authorization: `Bearer ${GLOBEX_KEY}` },
+        payload: { prompt },
+      });
+    // The previous test's GET left 4 of globex's 5.
+    const accepted = [await submit(first, 'one'), await submit(second, 'two')];
+    expect(accepted.map((a) => a.statusCode)).toEqual([202, 202]);
+    expect(accepted.map((a) => a.headers['ratelimit-remaining'])).toEqual(['3', '2']);
+    expect(accepted[0]!.headers['ratelimit-limit']).toBe('5');
+    expect(Number(accepted[0]!.headers['ratelimit-reset'])).toBeGreaterThan(0);
+    // A body that is refused is not counted: it touched nothing.
+    expect((await submit(first, 42)).statusCode).toBe(400);
+    expect((await get(second, GLOBEX_KEY)).headers['ratelimit-remaining']).toBe('1');
+    expect((await submit(first, 'three')).headers['ratelimit-remaining']).toBe('0');
+
+    const over = await submit(second, 'four');
+    expect(over.statusCode).toBe(429);
+    expect(over.headers['ratelimit-remaining']).toBe('0');
+    expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+    expect(over.json()).toMatchObject({ status: 429, title: 'Too Many Requests' });
+    // Three jobs queued, the fourth neither recorded nor queued.
+    const queue = first.queues.generation;
+    const queued = await queue.getJobs(['prioritized', 'waiting']);
+    const prompts = await Promise.all(
+      queued.map(async (job) => (await first.jobStore.get('globex', job.id!))?.request.prompt),
+    );
+    expect(prompts.sort()).toEqual(['one', 'three', 'two']);
   });
 
   it('does not limit the routes outside /v1', async () => {

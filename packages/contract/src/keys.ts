@@ -58,8 +58,12 @@ export function redisKeys(prefix: string) {
     spool: (tenant: string, jobId: string) => `${tenantTag(tenant)}:spool:${jobId}`,
     /** Pub/sub: the API publishes `{ jobId }` of a running job it canceled; workers abort it. */
     cancelChannel: () => `${prefix}:cancel`,
-    /** `@fastify/rate-limit`'s namespace: it appends the tenant. */
-    rateLimitNamespace: () => `${prefix}:ratelimit:`,
+    /**
+     * `@fastify/rate-limit`'s namespace: it appends the tenant. Under the queue's hash tag, so the
+     * script that reserves a submitted job's fair-share position counts its request in the same
+     * call, on a Redis Cluster too.
+     */
+    rateLimitNamespace: () => `${bull}:ratelimit:`,
     /** Live workers' ids (a set) and each one's heartbeat (a string with its own expiry). */
     workers: () => `${prefix}:{workers}`,
     worker: (id: string) => `${prefix}:{workers}:${id}`,

@@ -30,6 +30,34 @@ export function fairPosition(priority: number): number {
 }
 
 /**
+ * A request counted against its tenant's limit in the same call that reserves its jobs'
+ * positions: `key` is `@fastify/rate-limit`'s count for the tenant (in the queue's hash tag, see
+ * `redisKeys().rateLimitNamespace`), so the count is shared with the plugin's other routes.
+ */
+export interface RequestCount {
+  key: string;
+  windowMs: number;
+  max: number;
+}
+
+/** The count after a request: `current` requests in the window, which ends in `ttlMs`. */
+export interface RequestCounted {
+  current: number;
+  ttlMs: number;
+  max: number;
+}
+
+/** The request was over its tenant's limit: nothing was reserved (and nothing queued). */
+export class RequestLimitExceeded extends Error {
+  readonly counted: RequestCounted;
+  constructor(counted: RequestCounted) {
+    super(`over the limit of ${counted.max} requests a window`);
+    this.name = 'RequestLimitExceeded';
+    this.counted = counted;
+  }
+}
+
+/**
  * Fair share of the generation queue between tenants (start-time fair queuing on BullMQ
  * priorities). The API reserves each new job's position; the worker moves the clock to the
  * position of each job it starts. All of it is one hash beside the queue's own keys, under the
@@ -38,6 +66,15 @@ export function fairPosition(priority: number): number {
 export interface FairShare {
   /** BullMQ priorities for a tenant's new jobs, one per lane entry, in order. */
   reserve(tenant: string, lanes: readonly FairLane[]): Promise<number[]>;
+  /**
+   * `reserve`, counting the request that brings the jobs against its tenant's limit in the same
+   * call; throws `RequestLimitExceeded` (having reserved nothing) when it is over.
+   */
+  admit(
+    tenant: string,
+    lanes: readonly FairLane[],
+    count: RequestCount,
+  ): Promise<{ priorities: number[]; counted: RequestCounted }>;
   /** A worker started the job with this BullMQ priority. */
   started(priority: number | undefined): Promise<void>;
   /**
@@ -49,38 +86,61 @@ export interface FairShare {
 }
 
 interface FairCommands {
-  iqFairReserve(...args: string[]): Promise<[number, number]>;
+  /** Keys counted by the first argument (5, or 6 with a request count). */
+  iqFairReserve(...args: string[]): Promise<[number, number, number?, number?]>;
   iqFairAdvance(key: string, position: string): Promise<number>;
 }
 
 export function createFairShare(redis: RedisClient, options: { prefix: string }): FairShare {
   const client = redis as Redis;
   if (!('iqFairReserve' in client)) {
-    client.defineCommand('iqFairReserve', { numberOfKeys: 5, lua: RESERVE_LUA });
+    client.defineCommand('iqFairReserve', { lua: RESERVE_LUA });
     client.defineCommand('iqFairAdvance', { numberOfKeys: 1, lua: ADVANCE_LUA });
   }
   const commands = client as unknown as FairCommands;
   const keys = redisKeys(options.prefix);
   const queueKey = keys.generationQueue;
   const stateKey = keys.fairShare();
+  const queueKeys = [
+    queueKey('wait'),
+    queueKey('prioritized'),
+    queueKey('delayed'),
+    queueKey('paused'),
+  ];
+  const call = (tenant: string, lanes: readonly FairLane[], count?: RequestCount) => {
+    const express = String(lanes.filter((lane) => lane === 'express').length);
+    const normal = String(lanes.length - Number(express));
+    return count
+      ? commands.iqFairReserve(
+          '6',
+          stateKey,
+          ...queueKeys,
+          count.key,
+          tenant,
+          normal,
+          express,
+          String(count.windowMs),
+          String(count.max),
+        )
+      : commands.iqFairReserve('5', stateKey, ...queueKeys, tenant, normal, express);
+  };
+  const priorities = (lanes: readonly FairLane[], firstNormal: number, firstExpress: number) => {
+    let normal = firstNormal;
+    let fast = firstExpress;
+    return lanes.map((lane) =>
+      lane === 'express' ? fairPriority(fast++, lane) : fairPriority(normal++, lane),
+    );
+  };
   return {
     async reserve(tenant, lanes) {
-      const express = lanes.filter((lane) => lane === 'express').length;
-      const [firstNormal, firstExpress] = await commands.iqFairReserve(
-        stateKey,
-        queueKey('wait'),
-        queueKey('prioritized'),
-        queueKey('delayed'),
-        queueKey('paused'),
-        tenant,
-        String(lanes.length - express),
-        String(express),
-      );
-      let normal = firstNormal;
-      let fast = firstExpress;
-      return lanes.map((lane) =>
-        lane === 'express' ? fairPriority(fast++, lane) : fairPriority(normal++, lane),
-      );
+      const [firstNormal, firstExpress] = await call(tenant, lanes);
+      return priorities(lanes, firstNormal, firstExpress);
+    },
+    async admit(tenant, lanes, count) {
+      const [firstNormal, firstExpress, current = 0, ttlMs = 0] = await call(tenant, lanes, count);
+      const counted = { current, ttlMs: Math.max(0, ttlMs), max: count.max };
+      if (firstNormal === 0) throw new RequestLimitExceeded(counted);
+      return { priorities: priorities(lanes, firstNormal, firstExpress), counted };
     },
     async started(priority) {
       if (!priority) return;

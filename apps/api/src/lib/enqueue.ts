@@ -3,8 +3,11 @@ import { type Config, generationJobOptions, noTracing, type Tracing } from '@ima
 import {
   addBulkWith,
   createFairShare,
+  type FairLane,
   type FairShare,
   type RedisClient,
+  type RequestCount,
+  type RequestCounted,
   type Stage,
 } from '@imagen-queue/store';
 import type { Queue } from 'bullmq';
@@ -33,31 +36,45 @@ function fairShareOf(queue: Queue, config: Config): FairShare {
   return fair;
 }
 
+export interface EnqueueOptions {
+  tracing?: Tracing;
+  /** The records' own writes: sent in the first chunk's round trip, ahead of its jobs. */
+  stage?: Stage;
+  /**
+   * The request that brings the records, counted against its tenant's limit by the call that
+   * reserves their fair-share positions (one round trip for both). Over the limit, the call
+   * throws `RequestLimitExceeded` and nothing is written.
+   */
+  count?: RequestCount;
+}
+
 /**
  * Queues every record, or none: chunks already added are removed again when a later one fails,
  * so a batch is never half accepted. Each record gets its tenant's next fair-share position
  * (records with a `priority` go to the tenant's express lane); the records of one call must
- * belong to one tenant, as every caller's do. `stage` (the records' own writes) goes out in the
- * first chunk's pipeline, ahead of its jobs.
+ * belong to one tenant, as every caller's do. Returns the request's count when it was counted.
  */
 export async function enqueueAll(
   queue: Queue,
   config: Config,
   records: JobRecord[],
   requestId: string,
-  tracing: Tracing = noTracing,
-  stage?: Stage,
-): Promise<void> {
+  { tracing = noTracing, stage, count }: EnqueueOptions = {},
+): Promise<RequestCounted | undefined> {
   const tenant = records[0]?.tenant;
-  if (tenant === undefined) return;
+  if (tenant === undefined) return undefined;
   if (records.some((record) => record.tenant !== tenant)) {
     throw new Error('enqueueAll: records of more than one tenant');
   }
   const fair = fairShareOf(queue, config);
-  const priorities = await fair.reserve(
-    tenant,
-    records.map((record) => (record.priority > 0 ? 'express' : 'normal')),
-  );
+  const lanes = records.map((record): FairLane => (record.priority > 0 ? 'express' : 'normal'));
+  let counted: RequestCounted | undefined;
+  let priorities: number[];
+  if (count) {
+    ({ priorities, counted } = await fair.admit(tenant, lanes, count));
+  } else {
+    priorities = await fair.reserve(tenant, lanes);
+  }
   const traces = jobTraces(tracing, records);
   const added: string[] = [];
   try {
@@ -87,6 +104,7 @@ export async function enqueueAll(
   } finally {
     traces.end();
   }
+  return counted;
 }
 
 /**

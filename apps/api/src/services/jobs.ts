@@ -11,12 +11,16 @@ import {
   type ListIndex,
   publishCancels,
   type RedisClient,
+  type RequestCount,
+  type RequestCounted,
+  RequestLimitExceeded,
   type TransitionOutcome,
 } from '@imagen-queue/store';
 import type { Queue } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import { enqueueAll } from '../lib/enqueue.ts';
 import { conflict, notFound } from '../lib/problem-error.ts';
+import { limitProblem } from '../lib/request-limit.ts';
 
 /** Called after a terminal transition the API applied (a cancel): metrics, webhook events. */
 export type FinishedHook = (job: JobRecord, outcome: TransitionOutcome) => Promise<void>;
@@ -29,6 +33,8 @@ export interface JobSpec {
   priority: number;
   requestId: string;
   control?: JobControl;
+  /** The request counted against its tenant's limit in the call that reserves its position. */
+  count?: RequestCount;
 }
 
 export interface JobServiceDeps {
@@ -101,11 +107,12 @@ export function createJobService(deps: JobServiceDeps) {
 
     /**
      * Writes one job's record and queues it; a job that could not be queued leaves no record.
-     * Two round trips: the fair-share reservation, then one pipeline carrying the record, its
-     * list entry and BullMQ's add, in that order (so the record exists before its job is
-     * queued, and an id whose job is then rolled back is dropped by the list's reader).
+     * Two round trips: the fair-share reservation (with the request's count, when given: over
+     * the limit it is a 429 and nothing is written), then one carrying the record, its list
+     * entry and BullMQ's add, in that order (so the record exists before its job is queued, and
+     * an id whose job is then rolled back is dropped by the list's reader).
      */
-    async submit(spec: JobSpec): Promise<JobRecord> {
+    async submit(spec: JobSpec): Promise<{ record: JobRecord; counted?: RequestCounted }> {
       const record = newJobRecord({
         id: newId('job'),
         tenant: spec.tenant,
@@ -117,15 +124,20 @@ export function createJobService(deps: JobServiceDeps) {
         ...(spec.control ? { control: spec.control } : {}),
       });
       try {
-        await enqueueAll(queue, config, [record], spec.requestId, deps.tracing, (pipeline) => {
-          jobStore.stageCreate(pipeline, record);
-          deps.listIndex.stageAdd(pipeline, record.tenant, 'jobs', [record.id]);
+        const counted = await enqueueAll(queue, config, [record], spec.requestId, {
+          tracing: deps.tracing,
+          stage: (writes) => {
+            jobStore.stageCreate(writes, record);
+            deps.listIndex.stageAdd(writes, record.tenant, 'jobs', [record.id]);
+          },
+          ...(spec.count ? { count: spec.count } : {}),
         });
+        return counted ? { record, counted } : { record };
       } catch (error) {
+        if (error instanceof RequestLimitExceeded) throw limitProblem(error);
         await jobStore.remove(record.tenant, record.id).catch(() => {});
         throw error;
       }
-      return record;
     },
 
     /** Cancels a queued or running job; a finished one is a 409. Returns it as it is now. */
@@ -170,7 +182,7 @@ export function createJobService(deps: JobServiceDeps) {
       });
       if (!outcome.applied) throw conflict('the job changed meanwhile; read it and try again');
       try {
-        await enqueueAll(queue, config, [record], requestId, deps.tracing);
+        await enqueueAll(queue, config, [record], requestId, { tracing: deps.tracing });
       } catch (error) {
         await jobStore
           .transition(tenant, id, {

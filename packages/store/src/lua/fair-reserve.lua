@@ -6,10 +6,27 @@
 -- KEYS: fair-share hash ({prefix}:fair), then the generation queue's wait, prioritized, delayed
 --       and paused keys (same hash tag, so one slot): when none holds a job, no queued job
 --       carries a position any more and the whole state restarts from 0 (keeps priorities small).
--- ARGV: tenant, normal jobs, express jobs
+--       Optional KEYS[6]: the tenant's request count of `@fastify/rate-limit` (same hash tag),
+--       when the request that brings the jobs is counted here instead of in a round trip of its
+--       own; counted as that plugin's script counts (a fixed window that starts with the first
+--       request), and a request over the limit reserves nothing.
+-- ARGV: tenant, normal jobs, express jobs[, window in ms, requests allowed in a window]
 -- Hash fields: clock (highest position a worker has started), n:<tenant> (the tenant's last
 -- normal position), x:<tenant> (its last express position).
--- Returns { first normal position, first express position } (each lane's positions follow on).
+-- Returns { first normal position, first express position[, requests counted, window's ms left] }
+-- (each lane's positions follow on); positions { 0, 0 } when the request is over the limit.
+local counted, left
+if KEYS[6] then
+  counted = redis.call('INCR', KEYS[6])
+  if counted == 1 then
+    left = tonumber(ARGV[4])
+    redis.call('PEXPIRE', KEYS[6], left)
+  else
+    left = redis.call('PTTL', KEYS[6])
+  end
+  if counted > tonumber(ARGV[5]) then return {0, 0, counted, left} end
+end
+
 local fair = KEYS[1]
 local idle = redis.call('LLEN', KEYS[2]) == 0 and redis.call('ZCARD', KEYS[3]) == 0
   and redis.call('ZCARD', KEYS[4]) == 0 and redis.call('LLEN', KEYS[5]) == 0
@@ -27,4 +44,4 @@ local firstExpress = lastExpress + 1
 local firstNormal = last + 1
 redis.call('HSET', fair, 'n:' .. tenant, last + normal + express)
 if express > 0 then redis.call('HSET', fair, 'x:' .. tenant, lastExpress + express) end
-return {firstNormal, firstExpress}
+return {firstNormal, firstExpress, counted, left}

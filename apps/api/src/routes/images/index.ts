@@ -64,7 +64,7 @@ const images: FastifyPluginAsyncTypebox = async (fastify) => {
         allowPrivateNetworks: fastify.config.webhooks.allowPrivateNetworks,
       });
       const wait = preferredWaitSeconds(request.headers.prefer);
-      let job = await fastify.jobService.submit({
+      let { record: job } = await fastify.jobService.submit({
         tenant: request.tenant,
         request: params,
         metadata: {},

@@ -4,6 +4,7 @@ import { createIdempotencyStore } from '@imagen-queue/store';
 import { resolveControl } from '../../lib/control.ts';
 import { idempotent } from '../../lib/idempotency.ts';
 import { checkReferenceImages } from '../../lib/reference-images.ts';
+import { answerCount, requestCount } from '../../lib/request-limit.ts';
 import { checkMetadata, checkWebhookUrl, resolveParams } from '../../lib/submission.ts';
 import { IdempotencyHeaders, JobParams, JobSubmission } from './schemas.ts';
 
@@ -17,7 +18,12 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post(
     '/v1/jobs',
-    { schema: { body: JobSubmission, headers: IdempotencyHeaders, response: { 202: Job } } },
+    {
+      schema: { body: JobSubmission, headers: IdempotencyHeaders, response: { 202: Job } },
+      // The request is counted by the script that reserves its job's position (one round
+      // trip less), after its body is read and checked; an invalid one is not counted.
+      config: { rateLimit: false },
+    },
     (request, reply) =>
       idempotent(idempotency, request, reply, async () => {
         const {
@@ -38,7 +44,7 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
           jobStore: fastify.jobStore,
           allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
         });
-        const record = await jobService.submit({
+        const { record, counted } = await jobService.submit({
           tenant: request.tenant,
           request: params,
           metadata,
@@ -46,7 +52,10 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
           priority: priority ?? 0,
           requestId: request.id,
           control,
+          count: requestCount(config, request.tenant),
         });
+        // On the reply, not in the stored answer: a replay shows no count of its own.
+        answerCount(reply, counted);
         // Said by the request's one log line: a second line per job costs as much as a round trip.
         request.logFields = { jobId: record.id };
         return {
