@@ -1,6 +1,7 @@
 import { normalizeGeneration } from '@imagen-queue/contract';
 import { rawAddBulk } from '../baselines/raw-addbulk.ts';
 import { API_KEY, jobParams, NO_PROVIDER, stackEnv, startBenchApi } from '../lib/api.ts';
+import { cpuPer, redisPid } from '../lib/cpu.ts';
 import { type Figure, NotMeasured } from '../lib/figure.ts';
 import { benchQueue } from '../lib/queues.ts';
 import { dropPrefix } from '../lib/services.ts';
@@ -33,34 +34,54 @@ export const ingest: Figure = {
       if (response.status !== 202)
         throw new Error(`POST /v1/batches answered ${response.status}: ${text.slice(0, 200)}`);
     };
-    /** `batchesPerRound` calls of `send`, `inFlight` at a time; jobs per second. */
-    const timed = async (send: () => Promise<void>, prefix: string) => {
+    const redis = await redisPid(services.redis);
+    /**
+     * `batchesPerRound` calls of `send`, `inFlight` at a time: jobs per second, and the CPU time
+     * per job of the process that sends (our API, or this one for the raw `addBulk`) and of Redis.
+     */
+    const timed = async (send: () => Promise<void>, prefix: string, sender: number) => {
       let left = batchesPerRound;
       const started = performance.now();
       const lane = async () => {
         while (left-- > 0) await send();
       };
-      await Promise.all(Array.from({ length: inFlight }, lane));
+      const { micros } = await cpuPer(
+        [sender, redis],
+        () => Promise.all(Array.from({ length: inFlight }, lane)),
+        () => batchesPerRound * batchSize,
+      );
       const rate = (batchesPerRound * batchSize) / ((performance.now() - started) / 1000);
       await dropPrefix(services.redis, prefix);
-      return rate;
+      return { rate, senderCpuUs: micros[0]!, redisCpuUs: micros[1]! };
     };
     try {
       await post(); // Warm-up, and the 404 check.
       await rawAddBulk(queue, normalized);
       const rounds = await interleave(
         settings.rounds,
-        () => timed(post, PREFIX),
-        () => timed(() => rawAddBulk(queue, normalized), RAW_PREFIX),
+        () => timed(post, PREFIX, api.pid),
+        () => timed(() => rawAddBulk(queue, normalized), RAW_PREFIX, process.pid),
       );
-      const ours = median(rounds.ours);
-      const raw = median(rounds.baseline);
-      log(`ingest: ${Math.round(ours)} jobs/s vs raw addBulk ${Math.round(raw)}`);
+      const ours = median(rounds.ours.map((r) => r.rate));
+      const raw = median(rounds.baseline.map((r) => r.rate));
+      const cpu = (rounds: { senderCpuUs: number; redisCpuUs: number }[]) => ({
+        sender: round(median(rounds.map((r) => r.senderCpuUs)), 1),
+        redis: round(median(rounds.map((r) => r.redisCpuUs)), 1),
+      });
+      const [oursCpu, rawCpu] = [cpu(rounds.ours), cpu(rounds.baseline)];
+      log(
+        `ingest: ${Math.round(ours)} jobs/s vs raw addBulk ${Math.round(raw)}; CPU µs/job: ` +
+          `API ${oursCpu.sender} vs addBulk's caller ${rawCpu.sender}, Redis ${oursCpu.redis} vs ${rawCpu.redis}`,
+      );
       return {
         values: {
           batch_jobs_per_s: round(ours, 0),
           raw_addbulk_jobs_per_s: round(raw, 0),
           ratio: round(ours / raw),
+          api_cpu_us: oursCpu.sender,
+          baseline_caller_cpu_us: rawCpu.sender,
+          redis_cpu_us: oursCpu.redis,
+          baseline_redis_cpu_us: rawCpu.redis,
         },
         goalMet: ours / raw >= 0.6,
       };

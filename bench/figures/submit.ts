@@ -56,6 +56,7 @@ export const submit: Figure = {
       const reqPerS = median(rounds.ours.map((r) => r.reqPerS));
       const baselineReqPerS = median(rounds.baseline.map((r) => r.reqPerS));
       const p99 = median(rounds.ours.map((r) => r.p99Ms));
+      const baselineP99 = median(rounds.baseline.map((r) => r.p99Ms));
       const ratio = reqPerS / baselineReqPerS;
       const cpu = (rounds: { serverCpuUs: number; redisCpuUs: number }[]) => ({
         server: round(median(rounds.map((r) => r.serverCpuUs)), 0),
@@ -63,7 +64,8 @@ export const submit: Figure = {
       });
       const [oursCpu, baselineCpu] = [cpu(rounds.ours), cpu(rounds.baseline)];
       log(
-        `submit: ${Math.round(reqPerS)} req/s vs ${Math.round(baselineReqPerS)}, p99 ${p99} ms; ` +
+        `submit: ${Math.round(reqPerS)} req/s vs ${Math.round(baselineReqPerS)}, ` +
+          `p99 ${p99} ms vs ${baselineP99} ms; ` +
           `CPU µs/request: API ${oursCpu.server} vs ${baselineCpu.server}, ` +
           `Redis ${oursCpu.redis} vs ${baselineCpu.redis}`,
       );
@@ -72,6 +74,7 @@ export const submit: Figure = {
           req_per_s: round(reqPerS, 0),
           p99_ms: round(p99, 1),
           baseline_req_per_s: round(baselineReqPerS, 0),
+          baseline_p99_ms: round(baselineP99, 1),
           ratio: round(ratio),
           api_cpu_us: oursCpu.server,
           baseline_api_cpu_us: baselineCpu.server,

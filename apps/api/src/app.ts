@@ -116,7 +116,7 @@ export async function buildApp(
   // of a line's cost: it walks every path for every line) has nothing to do on it: it is written
   // without, with the request's bindings given as fields. Every other line is redacted as ever.
   const requestLines = logger.child({}, { redact: [] });
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     requestLines.info(
       {
         requestId: request.id,
@@ -130,6 +130,7 @@ export async function buildApp(
       },
       'request completed',
     );
+    done();
   });
   // Not encapsulated, so the instance exposes its clients (tests and `server.ts` use them).
   await fastify.register(fp(app, { name: 'app' }), { config, ...options });
