@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   BATCH_RECORD,
   type BatchRecord,
@@ -21,9 +20,7 @@ import { createBatchStore } from './batch-store.ts';
 import { createFairShare } from './fair-share.ts';
 import { listHorizon, listIndexTtlSeconds } from './list-index.ts';
 import type { RedisClient } from './redis.ts';
-
-const ACCEPT_LUA = readFileSync(new URL('./lua/accept-batch.lua', import.meta.url), 'utf8');
-const FINISH_LUA = readFileSync(new URL('./lua/finish-accepting.lua', import.meta.url), 'utf8');
+import { defineScripts } from './scripts.ts';
 
 /** BullMQ's `addBulk` is one MULTI per call; this many jobs a call keeps each one short. */
 export const ACCEPT_CHUNK = 1000;
@@ -68,6 +65,14 @@ export interface NewAcceptance {
  */
 export function createBatchAccepting(options: AcceptOptions) {
   const client = options.connection as Redis;
+  const scripts = defineScripts<{
+    /** The keys' count first; the rest as one array, which ioredis flattens. */
+    accept(numberOfKeys: string, args: string[]): Promise<[string, string?]>;
+    finish(...args: string[]): Promise<number>;
+  }>(options.connection, {
+    accept: { file: 'accept-batch', keys: 'dynamic' },
+    finish: { file: 'finish-accepting', keys: 3 },
+  });
   const keys = redisKeys(options.prefix);
   const fair = createFairShare(options.connection, { prefix: options.prefix });
   const batches = createBatchStore(options.connection, { prefix: options.prefix });
@@ -137,9 +142,7 @@ export function createBatchAccepting(options: AcceptOptions) {
       batchId,
       ...answer,
     };
-    await client.eval(
-      FINISH_LUA,
-      3,
+    await scripts.finish(
       keys.batch(tenant, batchId),
       keys.accepting(tenant),
       idemKey ?? placeholder(tenant),
@@ -214,7 +217,7 @@ export function createBatchAccepting(options: AcceptOptions) {
       ];
       pushJobHashes(args, jobs);
       // One array argument (ioredis flattens it): 10,000 jobs' fields are too many to spread.
-      const result = (await client.eval(ACCEPT_LUA, 6 + jobs.length, args)) as [string, string?];
+      const result = await scripts.accept(String(6 + jobs.length), args);
       if (result[0] === 'exists') {
         const stored = JSON.parse(result[1]!) as StoredAcceptance;
         return { kind: 'exists' as const, stored };

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { redisKeys } from '@imagen-queue/contract';
 import type { Redis } from 'ioredis';
 import type { RedisClient } from './redis.ts';
+import { defineScripts } from './scripts.ts';
 import { utcDay } from './usage-store.ts';
-
-const BUDGET_LUA = readFileSync(new URL('./lua/budget.lua', import.meta.url), 'utf8');
 
 export interface BudgetScope {
   tenant: string;
@@ -39,29 +37,22 @@ export interface BudgetStore {
   exhausted(tenant: string, batchId: string): Promise<boolean>;
 }
 
-interface BudgetCommand {
-  iqBudget(...args: string[]): Promise<string>;
-  iqLearnCost(key: string, images: string, usd: string): Promise<number>;
+interface BudgetScripts {
+  budget(...args: string[]): Promise<string>;
+  learnCost(key: string, images: string, usd: string): Promise<number>;
 }
-
-// KEYS: the model's cost average. ARGV: images, USD.
-const LEARN_LUA = `
-redis.call('HINCRBY', KEYS[1], 'images', ARGV[1])
-redis.call('HINCRBYFLOAT', KEYS[1], 'usd', ARGV[2])
-return 1`;
 
 const DAY_RETENTION_SECONDS = 3 * 86_400;
 
 export function createBudgetStore(redis: RedisClient, options: { prefix: string }): BudgetStore {
   const keys = redisKeys(options.prefix);
   const client = redis as Redis;
-  if (!('iqBudget' in client)) {
-    client.defineCommand('iqBudget', { numberOfKeys: 2, lua: BUDGET_LUA });
-    client.defineCommand('iqLearnCost', { numberOfKeys: 1, lua: LEARN_LUA });
-  }
-  const command = client as unknown as BudgetCommand;
+  const scripts = defineScripts<BudgetScripts>(redis, {
+    budget: { file: 'budget', keys: 2 },
+    learnCost: { file: 'budget-learn', keys: 1 },
+  });
   const run = (scope: BudgetScope, day: string, op: string, amount: number) =>
-    command.iqBudget(
+    scripts.budget(
       keys.batch(scope.tenant, scope.batchId ?? '-'),
       keys.budgetDay(scope.tenant, day),
       op,
@@ -96,7 +87,7 @@ export function createBudgetStore(redis: RedisClient, options: { prefix: string 
     async learn(model, images, usd) {
       if (images <= 0) return;
       // One script, not a MULTI: ioredis writes each command of a MULTI to the socket apart.
-      await command.iqLearnCost(keys.costAverage(model), String(images), String(usd));
+      await scripts.learnCost(keys.costAverage(model), String(images), String(usd));
     },
     async exhausted(tenant, batchId) {
       return (await client.hget(keys.batch(tenant, batchId), 'budget_exhausted')) === '1';

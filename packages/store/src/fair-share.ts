@@ -1,13 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { redisKeys } from '@imagen-queue/contract';
 import type { Redis } from 'ioredis';
 import type { RedisClient } from './redis.ts';
-
-const RESERVE_LUA = readFileSync(new URL('./lua/fair-reserve.lua', import.meta.url), 'utf8');
-// The clock only moves forward: a job started late (a retry) never winds it back.
-const ADVANCE_LUA = `local c = tonumber(redis.call('HGET', KEYS[1], 'clock') or '0')
-if tonumber(ARGV[1]) > c then redis.call('HSET', KEYS[1], 'clock', ARGV[1]) end
-return 1`;
+import { defineScripts } from './scripts.ts';
 
 /**
  * The last position with a priority of its own. BullMQ priorities end at 2^21 − 1 and each
@@ -85,19 +79,18 @@ export interface FairShare {
   jobsAhead(jobId: string): Promise<number | null>;
 }
 
-interface FairCommands {
+interface FairScripts {
   /** Keys counted by the first argument (5, or 6 with a request count). */
-  iqFairReserve(...args: string[]): Promise<[number, number, number?, number?]>;
-  iqFairAdvance(key: string, position: string): Promise<number>;
+  reserve(...args: string[]): Promise<[number, number, number?, number?]>;
+  advance(key: string, position: string): Promise<number>;
 }
 
 export function createFairShare(redis: RedisClient, options: { prefix: string }): FairShare {
   const client = redis as Redis;
-  if (!('iqFairReserve' in client)) {
-    client.defineCommand('iqFairReserve', { lua: RESERVE_LUA });
-    client.defineCommand('iqFairAdvance', { numberOfKeys: 1, lua: ADVANCE_LUA });
-  }
-  const commands = client as unknown as FairCommands;
+  const scripts = defineScripts<FairScripts>(redis, {
+    reserve: { file: 'fair-reserve', keys: 'dynamic' },
+    advance: { file: 'fair-advance', keys: 1 },
+  });
   const keys = redisKeys(options.prefix);
   const queueKey = keys.generationQueue;
   const stateKey = keys.fairShare();
@@ -111,7 +104,7 @@ export function createFairShare(redis: RedisClient, options: { prefix: string })
     const express = String(lanes.filter((lane) => lane === 'express').length);
     const normal = String(lanes.length - Number(express));
     return count
-      ? commands.iqFairReserve(
+      ? scripts.reserve(
           '6',
           stateKey,
           ...queueKeys,
@@ -122,7 +115,7 @@ export function createFairShare(redis: RedisClient, options: { prefix: string })
           String(count.windowMs),
           String(count.max),
         )
-      : commands.iqFairReserve('5', stateKey, ...queueKeys, tenant, normal, express);
+      : scripts.reserve('5', stateKey, ...queueKeys, tenant, normal, express);
   };
   const priorities = (lanes: readonly FairLane[], firstNormal: number, firstExpress: number) => {
     let normal = firstNormal;
@@ -144,7 +137,7 @@ export function createFairShare(redis: RedisClient, options: { prefix: string })
     },
     async started(priority) {
       if (!priority) return;
-      await commands.iqFairAdvance(stateKey, String(fairPosition(priority)));
+      await scripts.advance(stateKey, String(fairPosition(priority)));
     },
     async jobsAhead(jobId) {
       // One slot (the queue's hash tag): a pipeline, so the three figures are of one moment.

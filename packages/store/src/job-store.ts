@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   JOB_RECORD,
   type JobError,
@@ -17,6 +16,7 @@ import type { Redis } from 'ioredis';
 import { createOutboxTenants } from './outbox-tenants.ts';
 import type { RedisWrites } from './queue-pipeline.ts';
 import type { RedisClient } from './redis.ts';
+import { defineScripts } from './scripts.ts';
 
 export interface TransitionChange {
   /** The states the job may be in for the change to apply; anything else is a no-op. */
@@ -93,11 +93,9 @@ export interface TransitionOutcome {
 
 const EVENT_STATES: TransitionEventState[] = ['caller', 'owed', 'settled', 'none'];
 
-const TRANSITION_LUA = readFileSync(new URL('./lua/transition.lua', import.meta.url), 'utf8');
-
-interface TransitionCommand {
-  iqTransition(...args: string[]): Promise<[number, number, number]>;
-  iqTransitionEvent(...args: string[]): Promise<[number, number, number, number]>;
+interface TransitionScripts {
+  transition(...args: string[]): Promise<[number, number, number]>;
+  transitionWithEvent(...args: string[]): Promise<[number, number, number, number]>;
 }
 
 export interface JobStoreOptions {
@@ -109,12 +107,11 @@ export interface JobStoreOptions {
 export function createJobStore(redis: RedisClient, options: JobStoreOptions): JobStore {
   const keys = redisKeys(options.prefix);
   const client = redis as Redis;
-  if (!('iqTransition' in client)) {
-    client.defineCommand('iqTransition', { numberOfKeys: 6, lua: TRANSITION_LUA });
+  const scripts = defineScripts<TransitionScripts>(redis, {
+    transition: { file: 'transition', keys: 6 },
     // The same script with the event's and the cache entry's keys.
-    client.defineCommand('iqTransitionEvent', { numberOfKeys: 9, lua: TRANSITION_LUA });
-  }
-  const transitionCommand = client as unknown as TransitionCommand;
+    transitionWithEvent: { file: 'transition', keys: 9 },
+  });
   const outboxTenants = createOutboxTenants(client, keys);
 
   return {
@@ -178,27 +175,26 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
         String(Date.now() + (change.event?.outboxDelayMs ?? 0)),
       ];
       if (!change.event && !change.cacheEntry) {
-        const [applied, terminalCount, batchCompletion] = await transitionCommand.iqTransition(
+        const [applied, terminalCount, batchCompletion] = await scripts.transition(
           ...keyArgs,
           ...args,
         );
         return { applied: applied === 1, terminalCount, batchCompletion };
       }
       const { event, cacheEntry } = change;
-      const [applied, terminalCount, batchCompletion, recorded] =
-        await transitionCommand.iqTransitionEvent(
-          ...keyArgs,
-          event?.key ?? keys.webhookEvent(tenant, '-'),
-          keys.batchWebhooks(tenant, batchId ?? '-'),
-          cacheEntry?.key ?? keys.imageCache(tenant, '-'),
-          ...args,
-          event ? String(event.terminalCount) : '',
-          event?.type ?? '',
-          event?.id ?? '',
-          event?.url ?? '',
-          cacheEntry?.value ?? '',
-          String(cacheEntry?.ttlSeconds ?? 0),
-        );
+      const [applied, terminalCount, batchCompletion, recorded] = await scripts.transitionWithEvent(
+        ...keyArgs,
+        event?.key ?? keys.webhookEvent(tenant, '-'),
+        keys.batchWebhooks(tenant, batchId ?? '-'),
+        cacheEntry?.key ?? keys.imageCache(tenant, '-'),
+        ...args,
+        event ? String(event.terminalCount) : '',
+        event?.type ?? '',
+        event?.id ?? '',
+        event?.url ?? '',
+        cacheEntry?.value ?? '',
+        String(cacheEntry?.ttlSeconds ?? 0),
+      );
       return {
         applied: applied === 1,
         terminalCount,

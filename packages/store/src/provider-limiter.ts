@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { redisKeys } from '@imagen-queue/contract';
 import type { Redis } from 'ioredis';
 import { coalesce } from './coalesce.ts';
 import type { RedisClient } from './redis.ts';
-
-const ACQUIRE = readFileSync(new URL('./lua/limiter-acquire.lua', import.meta.url), 'utf8');
-const FEEDBACK = readFileSync(new URL('./lua/limiter-feedback.lua', import.meta.url), 'utf8');
+import { defineScripts } from './scripts.ts';
 
 export interface LimiterOptions {
   prefix: string;
@@ -52,9 +49,9 @@ export interface AcquireOptions {
 /** The pace of calls that name no model (the limiter's tests). */
 const UNNAMED = '';
 
-interface LimiterCommands {
-  iqLimiterAcquire(...args: string[]): Promise<number>;
-  iqLimiterFeedback(...args: string[]): Promise<string>;
+interface LimiterScripts {
+  acquire(...args: string[]): Promise<number>;
+  feedback(...args: string[]): Promise<string>;
 }
 
 /** A waiter re-asks at least this often, so a rate raised meanwhile is noticed. */
@@ -65,11 +62,10 @@ export function createProviderLimiter(
   options: LimiterOptions,
 ): ProviderLimiter {
   const client = redis as Redis;
-  if (!('iqLimiterAcquire' in client)) {
-    client.defineCommand('iqLimiterAcquire', { numberOfKeys: 3, lua: ACQUIRE });
-    client.defineCommand('iqLimiterFeedback', { numberOfKeys: 2, lua: FEEDBACK });
-  }
-  const commands = client as unknown as LimiterCommands;
+  const scripts = defineScripts<LimiterScripts>(redis, {
+    acquire: { file: 'limiter-acquire', keys: 3 },
+    feedback: { file: 'limiter-feedback', keys: 2 },
+  });
   const keys = redisKeys(options.prefix);
   const named = (model: string) => (model === UNNAMED ? undefined : model);
   const stateKey = (model: string) => keys.limiterState(named(model));
@@ -78,7 +74,7 @@ export function createProviderLimiter(
   const initial = String(options.initialPerMin);
   const windowMs = String(options.windowMs ?? 60_000);
   const feedback = (model: string, outcome: ProviderOutcome, token: string, calls: number) =>
-    commands.iqLimiterFeedback(
+    scripts.feedback(
       stateKey(model),
       windowKey(model),
       String(Date.now()),
@@ -111,7 +107,7 @@ export function createProviderLimiter(
       for (;;) {
         signal?.throwIfAborted();
         await acquireOptions.ready?.();
-        const wait = await commands.iqLimiterAcquire(
+        const wait = await scripts.acquire(
           stateKey(model),
           windowKey(model),
           modelsKey,

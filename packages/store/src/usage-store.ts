@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   addTotals,
   EMPTY_USAGE,
@@ -8,8 +7,7 @@ import {
 } from '@imagen-queue/contract';
 import type { Redis } from 'ioredis';
 import type { RedisClient } from './redis.ts';
-
-const RECORD_LUA = readFileSync(new URL('./lua/record-usage.lua', import.meta.url), 'utf8');
+import { defineScripts } from './scripts.ts';
 
 export interface CallUsage {
   tenant: string;
@@ -43,21 +41,16 @@ export interface UsageStore {
 /** Tenant days are kept this long, so a year of `GET /v1/usage` is answerable. */
 const DAY_RETENTION_SECONDS = 400 * 24 * 3600;
 
-interface UsageCommand {
-  iqRecordUsage(...args: string[]): Promise<number>;
-}
-
 export function createUsageStore(redis: RedisClient, options: { prefix: string }): UsageStore {
   const keys = redisKeys(options.prefix);
   const client = redis as Redis;
-  if (!('iqRecordUsage' in client)) {
-    client.defineCommand('iqRecordUsage', { numberOfKeys: 3, lua: RECORD_LUA });
-  }
-  const command = client as unknown as UsageCommand;
+  const scripts = defineScripts<{ record(...args: string[]): Promise<number> }>(redis, {
+    record: { file: 'record-usage', keys: 3 },
+  });
   return {
     nextCall: (tenant, jobId) => client.hincrby(keys.job(tenant, jobId), 'usage_seq', 1),
     async record(u) {
-      await command.iqRecordUsage(
+      await scripts.record(
         keys.job(u.tenant, u.jobId),
         keys.batch(u.tenant, u.batchId ?? '-'),
         keys.usageDay(u.tenant, utcDay(new Date())),

@@ -10,6 +10,7 @@ import {
 import type { Redis } from 'ioredis';
 import { createJobStore } from '../job-store.ts';
 import type { RedisClient } from '../redis.ts';
+import { defineScripts } from '../scripts.ts';
 
 /**
  * Webhook events and their delivery log, under the tenant's hash tag: an id from another
@@ -43,31 +44,11 @@ export interface WebhookEventStore {
   ): Promise<string[]>;
 }
 
-// KEYS: event, index keys… ARGV: fields (JSON), retention seconds, event id (`status` is the
-// field every event has: it says whether the event exists)
-const RECORD_LUA = `
-local existing = redis.call('HGET', KEYS[1], 'status')
-if existing then return existing end
-for field, value in pairs(cjson.decode(ARGV[1])) do redis.call('HSET', KEYS[1], field, value) end
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-for i = 2, #KEYS do
-  redis.call('RPUSH', KEYS[i], ARGV[3])
-  redis.call('EXPIRE', KEYS[i], ARGV[2])
-end
-return 'new'`;
-
-// An attempt goes into the event's own hash (`a<n>`, compact, so the hash stays a small
-// listpack), with the status fields it settles, if any, in the same step; nothing is written
-// to an event that has expired. KEYS: event ARGV: attempt, then field, value, …
-const ADD_ATTEMPT_LUA = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local n = redis.call('HINCRBY', KEYS[1], 'attempt_count', 1)
-redis.call('HSET', KEYS[1], 'a' .. n, ARGV[1])
-if #ARGV > 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end
-return n`;
-
-interface AddAttemptCommand {
-  iqAddAttempt(...args: string[]): Promise<number>;
+interface EventScripts {
+  /** Keys counted by the first argument: the event's, then its index keys. */
+  record(...args: string[]): Promise<string>;
+  addAttempt(...args: string[]): Promise<number>;
+  setIfExists(...args: string[]): Promise<number>;
 }
 
 function statusFields(status: DeliveryStatus, at: string | undefined): string[] {
@@ -75,12 +56,6 @@ function statusFields(status: DeliveryStatus, at: string | undefined): string[] 
   if (status === 'delivered') fields.push('delivered_at', at ?? new Date().toISOString());
   return fields;
 }
-
-// KEYS: event ARGV: field, value, … (only on an event that still exists)
-const SET_IF_EXISTS_LUA = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV))
-return 1`;
 
 /** `at|status_code|error|duration_ms|next_retry_at`, empty for null: ~35 bytes, not ~110. */
 function packAttempt(attempt: WebhookAttempt): string {
@@ -116,11 +91,11 @@ export function createWebhookEventStore(
   const client = redis as Redis;
   const ttl = String(options.retentionSeconds);
   const jobs = createJobStore(redis, options);
-  // By its SHA (EVALSHA), not its text: every attempt of every event runs it, and EVAL hashes
-  // the script's text on each call.
-  if (!('iqAddAttempt' in client))
-    client.defineCommand('iqAddAttempt', { numberOfKeys: 1, lua: ADD_ATTEMPT_LUA });
-  const addAttemptCommand = client as unknown as AddAttemptCommand;
+  const scripts = defineScripts<EventScripts>(redis, {
+    record: { file: 'event-record', keys: 'dynamic' },
+    addAttempt: { file: 'event-add-attempt', keys: 1 },
+    setIfExists: { file: 'event-set-if-exists', keys: 1 },
+  });
   return {
     async record(event, indexes) {
       // A job's events need no list: their ids follow from its terminal count (`list`).
@@ -133,15 +108,14 @@ export function createWebhookEventStore(
       if (subject.kind === 'batch') fields.subject = JSON.stringify(subject);
       else if (!event.id.startsWith(`evt_${subject.record.id}_`))
         fields.subject = JSON.stringify({ kind: 'job', id: subject.record.id });
-      const status = (await client.eval(
-        RECORD_LUA,
-        1 + indexKeys.length,
+      const status = await scripts.record(
+        String(1 + indexKeys.length),
         keys.webhookEvent(event.tenant, event.id),
         ...indexKeys,
         JSON.stringify(fields),
         ttl,
         event.id,
-      )) as string;
+      );
       return status === 'new' ? 'pending' : (status as DeliveryStatus);
     },
     async get(tenant, id) {
@@ -178,19 +152,14 @@ export function createWebhookEventStore(
       ];
     },
     async addAttempt(tenant, id, attempt, then) {
-      await addAttemptCommand.iqAddAttempt(
+      await scripts.addAttempt(
         keys.webhookEvent(tenant, id),
         packAttempt(attempt),
         ...(then ? statusFields(then.status, then.at) : []),
       );
     },
     async setStatus(tenant, id, status, at) {
-      await client.eval(
-        SET_IF_EXISTS_LUA,
-        1,
-        keys.webhookEvent(tenant, id),
-        ...statusFields(status, at),
-      );
+      await scripts.setIfExists(keys.webhookEvent(tenant, id), ...statusFields(status, at));
     },
     async list(tenant, of, start, count) {
       if ('batchId' in of)

@@ -1,6 +1,7 @@
 import { redisKeys } from '@imagen-queue/contract';
 import type { Redis } from 'ioredis';
 import type { RedisClient } from '../redis.ts';
+import { defineScripts } from '../scripts.ts';
 import type { WebhookDispatcher } from './dispatcher.ts';
 
 export interface OutboxDelivererOptions {
@@ -17,12 +18,6 @@ export interface OutboxDelivererOptions {
   onError?: (error: Error) => void;
 }
 
-// Removes the entry only if no newer terminal transition (a retried job finishing again)
-// re-scored it meanwhile: that one's events are still owed.
-const DONE_LUA = `
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('ZREM', KEYS[1], ARGV[1]) end
-return 0`;
-
 const BATCH = 100;
 
 /**
@@ -34,6 +29,10 @@ const BATCH = 100;
 export function startOutboxDeliverer(options: OutboxDelivererOptions) {
   const client = options.connection as Redis;
   const keys = redisKeys(options.prefix);
+  // Removes an entry only if no newer terminal transition re-scored it meanwhile.
+  const scripts = defineScripts<{
+    done(outbox: string, jobId: string, score: string): Promise<number>;
+  }>(options.connection, { done: { file: 'outbox-done', keys: 1 } });
   const intervalMs = options.intervalMs ?? 1_000;
   const graceMs = options.graceMs ?? 5_000;
   let stopped = false;
@@ -56,7 +55,7 @@ export function startOutboxDeliverer(options: OutboxDelivererOptions) {
       for (let i = 0; i < due.length; i += 2) {
         const [jobId, score] = [due[i]!, due[i + 1]!];
         await options.dispatcher.jobFoundFinished(tenant, jobId);
-        await client.eval(DONE_LUA, 1, outbox, jobId, score);
+        await scripts.done(outbox, jobId, score);
         drained += 1;
       }
     }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { redisKeys } from '@imagen-queue/contract';
 import type { Redis } from 'ioredis';
 import type { RedisClient } from '../redis.ts';
+import { defineScripts } from '../scripts.ts';
 
 /** How long the secret a rotation replaced keeps signing beside the new one. */
 export const SECRET_OVERLAP_MS = 24 * 60 * 60 * 1000;
@@ -25,18 +26,15 @@ export function generateSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
-const ROTATE_LUA = `
-local current = redis.call('HGET', KEYS[1], 'current')
-if current then redis.call('HSET', KEYS[1], 'previous', current, 'previous_until', ARGV[2]) end
-redis.call('HSET', KEYS[1], 'current', ARGV[1])
-return 1`;
-
 export function createWebhookSecrets(
   redis: RedisClient,
   options: { prefix: string },
 ): WebhookSecrets {
   const keys = redisKeys(options.prefix);
   const client = redis as Redis;
+  const scripts = defineScripts<{
+    rotate(key: string, next: string, previousUntil: string): Promise<number>;
+  }>(redis, { rotate: { file: 'secret-rotate', keys: 1 } });
   const current = async (tenant: string) => {
     const key = keys.webhookSecret(tenant);
     const existing = await client.hget(key, 'current');
@@ -50,9 +48,7 @@ export function createWebhookSecrets(
     async rotate(tenant) {
       const next = generateSecret();
       await current(tenant);
-      await client.eval(
-        ROTATE_LUA,
-        1,
+      await scripts.rotate(
         keys.webhookSecret(tenant),
         next,
         String(Date.now() + SECRET_OVERLAP_MS),
