@@ -1,6 +1,7 @@
 import { normalizeGeneration } from '@imagen-queue/contract';
 import { startReceiver as startWebhookReceiver } from '@imagen-queue/dev-stack';
 import { jobParams, stackEnv, startBenchApi, TENANT } from '../lib/api.ts';
+import { childPid, cpuMeter } from '../lib/cpu.ts';
 import type { Figure } from '../lib/figure.ts';
 import { startBaseline, startEmulator, startWorker } from '../lib/processes.ts';
 import { batchProgress, benchQueue, drainRate } from '../lib/queues.ts';
@@ -29,16 +30,33 @@ export const pipeline: Figure = {
       WORKER_CONCURRENCY: String(concurrency),
     });
     const api = await startBenchApi(env);
-    const processes = [
-      emulator,
-      api,
-      await startWorker(env),
-      await startBaseline('pipeline-baseline', 'bench/baselines/pipeline-worker.ts', {
+    const worker = await startWorker(env);
+    const baseline = await startBaseline(
+      'pipeline-baseline',
+      'bench/baselines/pipeline-worker.ts',
+      {
         ...services.env(BASELINE_PREFIX),
         IMAGEN_BASE_URL: emulator.url,
         WORKER_CONCURRENCY: String(concurrency),
-      }),
-    ];
+      },
+    );
+    const processes = [emulator, api, worker, baseline];
+    // Each round's CPU per job, logged: on a shared machine the rate is noisy, CPU is steadier.
+    // The S3 server and this process (the webhook receiver) take their share of the cores too.
+    const s3 = childPid('s3-main');
+    const pids = {
+      worker: worker.pid,
+      baseline: baseline.pid,
+      emulator: emulator.pid,
+      ...(s3 ? { s3 } : {}),
+      bench: process.pid,
+    };
+    const logCpu = (side: string, perJob: Record<string, number>) =>
+      log(
+        `pipeline ${side} per job: ${Object.entries(perJob)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
+      );
     // Every run asks for images never asked before: seeded jobs of a deterministic model are
     // otherwise served from our image cache (a CopyObject, no provider call) from the second
     // run on, and ours would be measured doing less than the baseline's call and upload.
@@ -53,9 +71,12 @@ export const pipeline: Figure = {
       const batchIds = await submitJobs(api.client, params(count), {
         webhook_url: receiver.url,
       });
-      return drainRate(ours, count, 120_000, () =>
+      const meter = await cpuMeter(services.redis, pids);
+      const rate = await drainRate(ours, count, 120_000, () =>
         batchProgress(services.redis, PREFIX, TENANT, batchIds),
       );
+      logCpu('ours', await meter(count));
+      return rate;
     };
     const runBaseline = async (count: number) => {
       await theirs.addBulk(
@@ -65,7 +86,10 @@ export const pipeline: Figure = {
           opts: { jobId: `r${Date.now()}-${i}`, removeOnComplete: { count: 10_000 } },
         })),
       );
-      return drainRate(theirs, count, 120_000);
+      const meter = await cpuMeter(services.redis, pids);
+      const rate = await drainRate(theirs, count, 120_000);
+      logCpu('baseline', await meter(count));
+      return rate;
     };
     try {
       // Warm-up (JIT, connection pools, the emulator's image cache), not counted.

@@ -32,8 +32,18 @@ export function startApi(env: Record<string, string>) {
   );
 }
 
-export const startWorker = (env: Record<string, string>, name = 'worker') =>
-  devStack.startWorker(env, name, benchRun);
+/**
+ * Our worker. BENCH_WORKER_NODE_OPTIONS is its NODE_OPTIONS (`--cpu-prof --cpu-prof-dir=/tmp/prof`
+ * profiles it under a figure's load).
+ */
+export function startWorker(env: Record<string, string>, name = 'worker') {
+  const nodeOptions = process.env.BENCH_WORKER_NODE_OPTIONS;
+  return devStack.startWorker(
+    { ...env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
+    name,
+    benchRun,
+  );
+}
 
 export const startEmulator = (env: Record<string, string> = {}) =>
   devStack.startEmulator(env, benchRun);

@@ -4,7 +4,6 @@ import {
   CreateBucketCommand,
   DeleteBucketLifecycleCommand,
   GetBucketLifecycleConfigurationCommand,
-  GetObjectCommand,
   HeadBucketCommand,
   type LifecycleRule,
   PutBucketLifecycleConfigurationCommand,
@@ -12,8 +11,8 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Config } from './config.ts';
+import { createGetPresigner } from './presign.ts';
 
 /** The id of the bucket lifecycle rule `IMAGE_RETENTION_DAYS` keeps (other rules are left alone). */
 export const IMAGE_RETENTION_RULE = 'imagen-queue-image-retention';
@@ -77,6 +76,7 @@ export function createStorage(config: Config['s3']): Storage {
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 30_000 },
   });
   const bucket = config.bucket;
+  const presign = createGetPresigner(client, bucket, config.presignTtlSeconds);
 
   return {
     bucket,
@@ -107,11 +107,7 @@ export function createStorage(config: Config['s3']): Storage {
         signal ? { abortSignal: signal } : {},
       );
     },
-    presignGet(key) {
-      return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), {
-        expiresIn: config.presignTtlSeconds,
-      });
-    },
+    presignGet: (key) => presign(key),
     async ensureBucket() {
       try {
         await client.send(new HeadBucketCommand({ Bucket: bucket }));
