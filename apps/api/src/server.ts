@@ -22,7 +22,7 @@ const logger = createLogger({
   level: config.log.level,
   name: 'api',
   pretty: process.stdout.isTTY,
-  // A request's one line must not cost it a blocking write (the worker's lines stay synchronous).
+  // A request's one line must not cost it a blocking write (the worker writes its lines so too).
   async: true,
   // With tracing on, each line names the trace and span it was written in.
   ...(tracing.enabled ? { mixin: () => tracing.logIds() } : {}),
