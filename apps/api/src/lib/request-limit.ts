@@ -43,7 +43,7 @@ export function countHeaders(counted: RequestCounted): Record<string, string> {
   };
 }
 
-/** The request's count on its answer; over the limit, its 429. */
+/** The request's count, on its answer (the 429 of a request over the limit is `limitProblem`). */
 export function answerCount(reply: FastifyReply, counted: RequestCounted | undefined): void {
   if (counted) reply.headers(countHeaders(counted));
 }
