@@ -1,5 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { formatUrl } from '@aws-sdk/core/util';
 import { getSignedUrl, S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
+import { extendedEncodeURIComponent } from '@smithy/core/protocols';
 
 /** What every presigned GET of one bucket shares: learned once from the SDK's own URL. */
 interface Template {
@@ -28,25 +30,6 @@ const SIGNER_PARAMS = new Set([
   'x-amz-signature',
   'x-amz-signedheaders',
 ]);
-
-/** As the SDK encodes a key's path: each segment by `encodeURIComponent`, and `!'()*` too. */
-const encodeSegment = (segment: string) =>
-  encodeURIComponent(segment).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-
-/** As the SDK writes a signed request as a URL (`formatUrl`: query keys sorted, escaped alike). */
-function formatUrl(signed: { query?: Record<string, unknown> }, t: Template, path: string) {
-  // Every value the signer writes is one string: no repeated or valueless parameters here.
-  const params = signed.query ?? {};
-  const query = Object.keys(params)
-    .sort()
-    .map((key) => `${encodeSegment(key)}=${encodeSegment(String(params[key]))}`)
-    .join('&');
-  const port = t.port ? `:${t.port}` : '';
-  return `${t.protocol}//${t.hostname}${port}${path}?${query}`;
-}
 
 /** Null when this client's URLs sign more than `host`: then every URL is the SDK's. */
 async function learnTemplate(
@@ -111,7 +94,8 @@ export function createGetPresigner(client: S3Client, bucket: string, expiresIn: 
       const command = new GetObjectCommand({ Bucket: bucket, Key: key });
       return getSignedUrl(client, command, { expiresIn, signingDate });
     }
-    const path = t.pathPrefix + key.split('/').map(encodeSegment).join('/');
+    // Each segment as the SDK's serializer encodes a key's path.
+    const path = t.pathPrefix + key.split('/').map(extendedEncodeURIComponent).join('/');
     const signed = await t.presigner.presign(
       {
         method: 'GET',
@@ -124,6 +108,7 @@ export function createGetPresigner(client: S3Client, bucket: string, expiresIn: 
       },
       { expiresIn, signingDate, signingRegion: t.region, signingService: t.service },
     );
-    return formatUrl(signed, t, path);
+    // As `getSignedUrl` writes its URL.
+    return formatUrl(signed);
   };
 }
