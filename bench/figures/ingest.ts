@@ -1,7 +1,7 @@
 import { normalizeGeneration } from '@imagen-queue/contract';
 import { rawAddBulk } from '../baselines/raw-addbulk.ts';
 import { API_KEY, jobParams, NO_PROVIDER, stackEnv, startBenchApi } from '../lib/api.ts';
-import { cpuPer, redisPid } from '../lib/cpu.ts';
+import { cpuMeter } from '../lib/cpu.ts';
 import { type Figure, NotMeasured } from '../lib/figure.ts';
 import { benchQueue } from '../lib/queues.ts';
 import { dropPrefix } from '../lib/services.ts';
@@ -34,25 +34,22 @@ export const ingest: Figure = {
       if (response.status !== 202)
         throw new Error(`POST /v1/batches answered ${response.status}: ${text.slice(0, 200)}`);
     };
-    const redis = await redisPid(services.redis);
     /**
      * `batchesPerRound` calls of `send`, `inFlight` at a time: jobs per second, and the CPU time
      * per job of the process that sends (our API, or this one for the raw `addBulk`) and of Redis.
      */
     const timed = async (send: () => Promise<void>, prefix: string, sender: number) => {
       let left = batchesPerRound;
-      const started = performance.now();
       const lane = async () => {
         while (left-- > 0) await send();
       };
-      const { micros } = await cpuPer(
-        [sender, redis],
-        () => Promise.all(Array.from({ length: inFlight }, lane)),
-        () => batchesPerRound * batchSize,
-      );
+      const meter = await cpuMeter(services.redis, { sender });
+      const started = performance.now();
+      await Promise.all(Array.from({ length: inFlight }, lane));
       const rate = (batchesPerRound * batchSize) / ((performance.now() - started) / 1000);
+      const cpu = await meter(batchesPerRound * batchSize);
       await dropPrefix(services.redis, prefix);
-      return { rate, senderCpuUs: micros[0]!, redisCpuUs: micros[1]! };
+      return { rate, senderCpuUs: cpu.sender_us!, redisCpuUs: cpu.redis_us! };
     };
     try {
       await post(); // Warm-up, and the 404 check.

@@ -1,5 +1,5 @@
 import { API_KEY, jobParams, NO_PROVIDER, stackEnv, startBenchApi } from '../lib/api.ts';
-import { cpuPer, redisPid } from '../lib/cpu.ts';
+import { cpuMeter } from '../lib/cpu.ts';
 import type { Figure } from '../lib/figure.ts';
 import { load } from '../lib/load.ts';
 import { startBaseline } from '../lib/processes.ts';
@@ -22,30 +22,26 @@ export const submit: Figure = {
       QUEUE_PREFIX: BASELINE_PREFIX,
     });
     const body = JSON.stringify(jobParams(1, { aspect_ratio: '16:9', num_images: 2 }));
-    const redis = await redisPid(services.redis);
     // Beside the throughput, the CPU time the server and Redis spend per request: steadier
     // than req/s on a shared machine, and what a lever changes.
     const run =
       (server: { url: string; pid: number }, prefix: string, headers: Record<string, string>) =>
       async () => {
-        const { result, micros } = await cpuPer(
-          [server.pid, redis],
-          () =>
-            load({
-              url: `${server.url}/v1/jobs`,
-              method: 'POST',
-              headers: { 'content-type': 'application/json', ...headers },
-              body,
-              connections,
-              duration: seconds,
-              expectStatus: 202,
-            }),
-          (load) => load.requests,
-        );
+        const meter = await cpuMeter(services.redis, { server: server.pid });
+        const result = await load({
+          url: `${server.url}/v1/jobs`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body,
+          connections,
+          duration: seconds,
+          expectStatus: 202,
+        });
+        const cpu = await meter(Math.max(1, result.requests));
         await dropPrefix(services.redis, prefix);
         if (result.failures > 0)
           throw new Error(`${server.url}: ${result.failures} requests failed`);
-        return { ...result, serverCpuUs: micros[0]!, redisCpuUs: micros[1]! };
+        return { ...result, serverCpuUs: cpu.server_us!, redisCpuUs: cpu.redis_us! };
       };
     try {
       const rounds = await interleave(

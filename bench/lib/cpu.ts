@@ -18,21 +18,9 @@ export function cpuMicros(pid: number): number {
 }
 
 /** The pid of the redis-server a client talks to (`INFO server`). */
-export async function redisPid(redis: Redis): Promise<number> {
+async function redisPid(redis: Redis): Promise<number> {
   const info = await redis.info('server');
   return Number(/process_id:(\d+)/.exec(info)?.[1] ?? 0);
-}
-
-/** The CPU time `pids` spend while `work` runs, in microseconds per unit of work it returns. */
-export async function cpuPer<T>(
-  pids: number[],
-  work: () => Promise<T>,
-  units: (result: T) => number,
-): Promise<{ result: T; micros: number[] }> {
-  const before = pids.map(cpuMicros);
-  const result = await work();
-  const count = Math.max(1, units(result));
-  return { result, micros: pids.map((pid, i) => (cpuMicros(pid) - before[i]!) / count) };
 }
 
 /** The pid of this process's child whose command line holds `needle` (the S3 server); null if none. */
