@@ -1,7 +1,6 @@
 import { redisKeys } from '@imagen-queue/contract';
 import type { Config } from '@imagen-queue/shared';
 import type { RequestCount, RequestCounted, RequestLimitExceeded } from '@imagen-queue/store';
-import type { FastifyReply } from 'fastify';
 import { ProblemError } from './problem-error.ts';
 
 /** The per-tenant request limit's window (`API_RATE_LIMIT_PER_MIN`). */
@@ -41,11 +40,6 @@ export function countHeaders(counted: RequestCounted): Record<string, string> {
     'ratelimit-remaining': String(Math.max(0, counted.max - counted.current)),
     'ratelimit-reset': String(Math.ceil(counted.ttlMs / 1000)),
   };
-}
-
-/** The request's count, on its answer (the 429 of a request over the limit is `limitProblem`). */
-export function answerCount(reply: FastifyReply, counted: RequestCounted | undefined): void {
-  if (counted) reply.headers(countHeaders(counted));
 }
 
 /** `RequestLimitExceeded` from the store as the API answers it. */

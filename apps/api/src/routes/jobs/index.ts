@@ -4,7 +4,7 @@ import { createIdempotencyStore } from '@imagen-queue/store';
 import { resolveControl } from '../../lib/control.ts';
 import { idempotent } from '../../lib/idempotency.ts';
 import { checkReferenceImages } from '../../lib/reference-images.ts';
-import { answerCount, requestCount } from '../../lib/request-limit.ts';
+import { countHeaders, requestCount } from '../../lib/request-limit.ts';
 import { checkMetadata, checkWebhookUrl, resolveParams } from '../../lib/submission.ts';
 import { IdempotencyHeaders, JobParams, JobSubmission } from './schemas.ts';
 
@@ -55,7 +55,7 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
           count: requestCount(config, request.tenant),
         });
         // On the reply, not in the stored answer: a replay shows no count of its own.
-        answerCount(reply, counted);
+        if (counted) reply.headers(countHeaders(counted));
         // Said by the request's one log line: a second line per job costs as much as a round trip.
         request.logFields = { jobId: record.id };
         return {
