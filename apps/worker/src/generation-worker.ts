@@ -15,7 +15,6 @@ import {
   type Tracing,
 } from '@imagen-queue/shared';
 import {
-  type BudgetStore,
   coalesce,
   createBudgetStore,
   createFairShare,
@@ -88,29 +87,6 @@ export function createBackground(): Background {
   };
 }
 
-/**
- * The budget store with the model's cost average taught one script at a time per model: what
- * calls report while one lesson is on its way goes in the next as one sum (the average is a sum
- * of images and a sum of USD, so merged lessons teach it the same), where every call was a
- * script of its own. Each caller still waits for the lesson that carried its cost.
- */
-function withMergedLessons(store: BudgetStore): BudgetStore {
-  type Lesson = { images: number; usd: number };
-  const byModel = new Map<string, (lesson: Lesson) => Promise<void>>();
-  const merge = (a: Lesson, b: Lesson) => ({ images: a.images + b.images, usd: a.usd + b.usd });
-  return {
-    ...store,
-    learn(model, images, usd) {
-      let learn = byModel.get(model);
-      if (!learn) {
-        learn = coalesce(merge, (lesson: Lesson) => store.learn(model, lesson.images, lesson.usd));
-        byModel.set(model, learn);
-      }
-      return learn({ images, usd });
-    },
-  };
-}
-
 /** Full jitter: a random delay up to base × 2^attempt, capped, so retries of a batch spread out. */
 export function fullJitterBackoff(attemptsMade: number, baseMs: number, maxMs: number): number {
   return Math.floor(Math.random() * Math.min(maxMs, baseMs * 2 ** Math.max(0, attemptsMade - 1)));
@@ -145,7 +121,7 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
     imageRetentionDays: config.s3.imageRetentionDays,
   });
   const budgets = {
-    store: withMergedLessons(createBudgetStore(commands, { prefix: config.redis.prefix })),
+    store: createBudgetStore(commands, { prefix: config.redis.prefix }),
     uncappedBatches: new Set<string>(),
     ...config.budgets,
   };

@@ -1,5 +1,6 @@
 import { redisKeys } from '@imagen-queue/contract';
 import type { Redis } from 'ioredis';
+import { coalesce } from './coalesce.ts';
 import type { RedisClient } from './redis.ts';
 import { defineScripts } from './scripts.ts';
 import { utcDay } from './usage-store.ts';
@@ -44,6 +45,12 @@ interface BudgetScripts {
 
 const DAY_RETENTION_SECONDS = 3 * 86_400;
 
+/** What finished calls of one model cost: images and USD, summed when lessons merge. */
+interface Lesson {
+  images: number;
+  usd: number;
+}
+
 export function createBudgetStore(redis: RedisClient, options: { prefix: string }): BudgetStore {
   const keys = redisKeys(options.prefix);
   const client = redis as Redis;
@@ -51,6 +58,11 @@ export function createBudgetStore(redis: RedisClient, options: { prefix: string 
     budget: { file: 'budget', keys: 2 },
     learnCost: { file: 'budget-learn', keys: 1 },
   });
+  // The model's cost average is taught one script at a time per model: what calls report while
+  // one lesson is on its way goes in the next as one sum (the average is a sum of images and a
+  // sum of USD, so merged lessons teach it the same). Each caller waits for the lesson that
+  // carried its cost.
+  const lessons = new Map<string, (lesson: Lesson) => Promise<void>>();
   const run = (scope: BudgetScope, day: string, op: string, amount: number) =>
     scripts.budget(
       keys.batch(scope.tenant, scope.batchId ?? '-'),
@@ -86,8 +98,17 @@ export function createBudgetStore(redis: RedisClient, options: { prefix: string 
     },
     async learn(model, images, usd) {
       if (images <= 0) return;
-      // One script, not a MULTI: ioredis writes each command of a MULTI to the socket apart.
-      await scripts.learnCost(keys.costAverage(model), String(images), String(usd));
+      let teach = lessons.get(model);
+      if (!teach) {
+        // One script, not a MULTI: ioredis writes each command of a MULTI to the socket apart.
+        teach = coalesce(
+          (a: Lesson, b: Lesson) => ({ images: a.images + b.images, usd: a.usd + b.usd }),
+          (lesson: Lesson) =>
+            scripts.learnCost(keys.costAverage(model), String(lesson.images), String(lesson.usd)),
+        );
+        lessons.set(model, teach);
+      }
+      await teach({ images, usd });
     },
     async exhausted(tenant, batchId) {
       return (await client.hget(keys.batch(tenant, batchId), 'budget_exhausted')) === '1';
