@@ -270,8 +270,10 @@ describe('GET /v1/batches/{id} is O(1) in the batch size', () => {
       ).json().id as string;
     const small = await submit(10);
     const large = await submit(10_000);
-    // The accept sweeper shares the connection and would add its own commands to either count.
+    // The accept sweeper and the outbox drain share the connection and would add their own
+    // commands to either count.
     await app.batchService.close();
+    await app.webhookOutbox.stop();
     const redis = app.redis as unknown as { sendCommand: (command: { name: string }) => unknown };
     const original = redis.sendCommand.bind(redis);
     const commands = async (id: string) => {

@@ -12,6 +12,8 @@ declare module 'fastify' {
     /** Turns a terminal transition the API applied (a cancel) into webhook events. */
     webhooks: WebhookDispatcher;
     webhookSecrets: WebhookSecrets;
+    /** The outbox drain this process runs (every second, on the API's connection). */
+    webhookOutbox: { stop(): Promise<void> };
   }
 }
 
@@ -38,6 +40,7 @@ export default fp(
       dispatcher,
       onError: (error) => fastify.log.warn({ err: error }, 'outbox drain failed'),
     });
+    fastify.decorate('webhookOutbox', outbox);
     fastify.addHook('onClose', async () => {
       await outbox.stop();
       await dispatcher.close();
