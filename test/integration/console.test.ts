@@ -324,4 +324,38 @@ describe('the web console, in headless Chromium', () => {
     expect(failed).toEqual([]);
     await page.close();
   });
+
+  it('keeps the view of the newest route when an older one finishes reading after it', async () => {
+    const page = await signIn();
+    // The models list held back until the Jobs view is up, as a slow server would.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/v1/models', async (route) => {
+      await held;
+      await route.continue();
+    });
+    // Counts the models answers the page has read, one task after the read: by then what the
+    // read resumed (the New batch view's render, or its refusal to render) has run.
+    await page.evaluate(`(() => {
+      window.modelsRead = 0;
+      const text = Response.prototype.text;
+      Response.prototype.text = function () {
+        const read = text.call(this);
+        if (this.url.endsWith('/v1/models')) {
+          read.then(() => setTimeout(() => { window.modelsRead += 1; }));
+        }
+        return read;
+      };
+    })()`);
+    await page.locator('nav a', { hasText: 'New batch' }).click();
+    await page.locator('nav a', { hasText: 'Jobs' }).click();
+    await page.locator('h1', { hasText: 'Jobs' }).waitFor();
+    release();
+    await until(page, 'window.modelsRead === 1');
+    expect(await page.locator('main h1').allTextContents()).toEqual(['Jobs']);
+    expect(await page.locator('#prompts').count()).toBe(0);
+    await page.close();
+  });
 });

@@ -8,6 +8,7 @@ const RETRYABLE = ['failed', 'canceled'];
 /** One batch, live: counts and progress from its event stream, its images, its webhooks. */
 export async function batchView(main, id, signal) {
   let batch = await api(`/v1/batches/${id}`);
+  if (signal.aborted) return;
   const status = el('span', { id: 'batch-status' });
   const progress = el('progress', { id: 'progress', max: 1, value: 0 });
   const progressText = el('output', { id: 'progress-text', 'aria-live': 'polite' });

@@ -60,9 +60,13 @@ async function route() {
   }
   const batch = /^\/batches\/(bat_[0-9a-z]+)$/.exec(path ?? '');
   try {
-    if (batch) await batchView(main, batch[1], leaving.signal);
+    // A view that reads before it renders gets the route's signal: if a newer route began
+    // meanwhile it renders nothing (it would replace the newer view, a form being filled in
+    // with it). The lists render at once and fill in their rows after.
+    const { signal } = leaving;
+    if (batch) await batchView(main, batch[1], signal);
     else if (path === '/jobs') await jobsView(main, params);
-    else if (path === '/new') await submitView(main);
+    else if (path === '/new') await submitView(main, signal);
     else await batchesView(main, params);
   } catch (error) {
     if (!leaving.signal.aborted) {

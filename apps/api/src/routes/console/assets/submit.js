@@ -27,8 +27,9 @@ function parseLines(text, ndjson) {
   });
 }
 
-export async function submitView(main) {
+export async function submitView(main, signal) {
   const models = await loadModels();
+  if (signal.aborted) return;
   const prompts = el('textarea', {
     id: 'prompts',
     rows: 8,
