@@ -1,4 +1,4 @@
-import { jobEventId } from '@imagen-queue/contract';
+import { jobEventId, type WebhookEvent } from '@imagen-queue/contract';
 import { createEmulator, type Emulator } from '@imagen-queue/imagen';
 import {
   createWebhookDispatcher,
@@ -192,6 +192,42 @@ describe('the outbox entry of an event whose first attempt the worker makes', ()
       expect((await webhooks.queue.getJob(eventId))?.data).toEqual({ tenant, eventId });
     } finally {
       await drain.stop();
+      await withFirst.close();
+    }
+  });
+});
+
+describe('the first attempt of an event its transition recorded', () => {
+  it('is handed the event as recorded, the same as a read of it would give, with its job', async () => {
+    const handed: (WebhookEvent | undefined)[] = [];
+    const withFirst = createWebhookDispatcher({
+      connection,
+      prefix,
+      retryScheduleMs: SCHEDULE,
+      retentionSeconds: 3600,
+      firstAttempt: {
+        withinMs: 60_000,
+        send: async (_tenant, _eventId, event) => {
+          handed.push(event);
+          return 'done';
+        },
+      },
+    });
+    try {
+      const job = await createTestJob(store, tenant, 'a wren on a gate', 'http://127.0.0.1:9/hook');
+      await store.transition(tenant, job.id, { from: ['queued'], to: 'running' });
+      const done = await store.transition(tenant, job.id, {
+        from: ['running'],
+        to: 'succeeded',
+        result: { images: [], enhanced_prompt: null, filtered: 0 },
+        error: null,
+        event: withFirst.eventFor(job, 'succeeded')!,
+      });
+      await withFirst.jobFinished({ ...job, status: 'succeeded' }, done);
+      const stored = await withFirst.events.get(tenant, jobEventId(job.id, 1));
+      expect(stored?.subject).toMatchObject({ kind: 'job', record: { status: 'succeeded' } });
+      expect(handed).toEqual([stored]);
+    } finally {
       await withFirst.close();
     }
   });

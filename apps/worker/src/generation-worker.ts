@@ -168,12 +168,9 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
           finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
           ...(webhooks
             ? {
-                onFinished: async (record, terminalCount, batchCompletion, event) => {
-                  const enqueued = webhooks.jobFinished(record, {
-                    terminalCount,
-                    batchCompletion,
-                    ...(event ? { event } : {}),
-                  });
+                onFinished: async (record, outcome) => {
+                  const { event } = outcome;
+                  const enqueued = webhooks.jobFinished(record, outcome);
                   // With the event recorded by the transition, only its delivery is left (its
                   // first attempt from here, the queue for retries), and the transition's outbox
                   // entry stays until that is done: the job need not wait for it (a failure is

@@ -89,13 +89,27 @@ export interface TransitionOutcome {
   batchCompletion: number;
   /** Only when the change carried an `event`: what became of it. */
   event?: TransitionEventState;
+  /**
+   * When this very change recorded its `event`: the job's record and the event's fields as
+   * they now stand, for the event's first delivery attempt (`jobEventFrom`).
+   */
+  recorded?: { record: JobRecord; eventFields: Record<string, string> };
 }
 
 const EVENT_STATES: TransitionEventState[] = ['caller', 'owed', 'settled', 'none'];
 
 interface TransitionScripts {
   transition(...args: string[]): Promise<[number, number, number]>;
-  transitionWithEvent(...args: string[]): Promise<[number, number, number, number]>;
+  transitionWithEvent(
+    ...args: string[]
+  ): Promise<[number, number, number, number, string[]?, string[]?]>;
+}
+
+/** A Lua `HGETALL`'s flat `[field, value, …]` reply as an object. */
+function fieldsOf(flat: string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+  return fields;
 }
 
 export interface JobStoreOptions {
@@ -182,24 +196,33 @@ export function createJobStore(redis: RedisClient, options: JobStoreOptions): Jo
         return { applied: applied === 1, terminalCount, batchCompletion };
       }
       const { event, cacheEntry } = change;
-      const [applied, terminalCount, batchCompletion, recorded] = await scripts.transitionWithEvent(
-        ...keyArgs,
-        event?.key ?? keys.webhookEvent(tenant, '-'),
-        keys.batchWebhooks(tenant, batchId ?? '-'),
-        cacheEntry?.key ?? keys.imageCache(tenant, '-'),
-        ...args,
-        event ? String(event.terminalCount) : '',
-        event?.type ?? '',
-        event?.id ?? '',
-        event?.url ?? '',
-        cacheEntry?.value ?? '',
-        String(cacheEntry?.ttlSeconds ?? 0),
-      );
+      const [applied, terminalCount, batchCompletion, recorded, jobFlat, eventFlat] =
+        await scripts.transitionWithEvent(
+          ...keyArgs,
+          event?.key ?? keys.webhookEvent(tenant, '-'),
+          keys.batchWebhooks(tenant, batchId ?? '-'),
+          cacheEntry?.key ?? keys.imageCache(tenant, '-'),
+          ...args,
+          event ? String(event.terminalCount) : '',
+          event?.type ?? '',
+          event?.id ?? '',
+          event?.url ?? '',
+          cacheEntry?.value ?? '',
+          String(cacheEntry?.ttlSeconds ?? 0),
+        );
       return {
         applied: applied === 1,
         terminalCount,
         batchCompletion,
         ...(event ? { event: EVENT_STATES[recorded] ?? 'caller' } : {}),
+        ...(jobFlat && eventFlat
+          ? {
+              recorded: {
+                record: JOB_RECORD.decode(fieldsOf(jobFlat)),
+                eventFields: fieldsOf(eventFlat),
+              },
+            }
+          : {}),
       };
     },
   };

@@ -2,6 +2,7 @@ import {
   type DeliverWebhookPayload,
   renderEventBody,
   type WebhookAttempt,
+  type WebhookEvent,
 } from '@imagen-queue/contract';
 import type { Logger, Metrics, Storage } from '@imagen-queue/shared';
 import type { WebhookEventStore, WebhookSecrets } from '@imagen-queue/store';
@@ -61,16 +62,18 @@ export type AttemptOutcome =
  * job's first, by the worker that finished the job (`first-attempt.ts`): body rendered from the
  * event's subject, signed per Standard Webhooks with every current secret of the tenant (two
  * during a rotation), POSTed, and the attempt written to the delivery log whatever happened.
+ * `recorded` is the event as its transition has just recorded it, which is then not read again.
  */
 export async function attemptDelivery(
   payload: DeliverWebhookPayload,
   ctx: DeliveryContext,
+  recorded?: WebhookEvent,
 ): Promise<AttemptOutcome> {
   const { tenant, eventId } = payload;
   // The secrets are read beside the event (one round trip's wait instead of two); they are
   // the ones current when the attempt starts.
   const [event, keys] = await Promise.all([
-    ctx.events.get(tenant, eventId),
+    recorded ?? ctx.events.get(tenant, eventId),
     ctx.secrets.signingKeys(tenant, Date.now()),
   ]);
   if (event?.status !== 'pending') {

@@ -13,7 +13,7 @@ import type {
   ProviderLimiter,
   Spool,
   TransitionEvent,
-  TransitionEventState,
+  TransitionOutcome,
   UsageStore,
 } from '@imagen-queue/store';
 import type { CallGate } from '../call-gate.ts';
@@ -56,13 +56,8 @@ export interface ProcessorContext {
   gate?: CallGate;
   /** Told each provider call's latency and image bytes (the adaptive concurrency's inputs). */
   observeCall?: (latencyMs: number, bytes: number) => void;
-  /** Called once a terminal transition has been applied (or found applied): webhooks hang here. */
-  onFinished?: (
-    job: JobRecord,
-    terminalCount: number,
-    batchCompletion: number,
-    event?: TransitionEventState,
-  ) => Promise<void>;
+  /** Called once a terminal transition has been applied, with its outcome: webhooks hang here. */
+  onFinished?: (job: JobRecord, outcome: TransitionOutcome) => Promise<void>;
   /** The webhook event a success owes, recorded by the success transition itself. */
   finishEvent?: (job: JobRecord, status: JobStatus) => TransitionEvent | undefined;
   /**
@@ -149,12 +144,7 @@ export async function generateImages(
   ctx.metrics?.jobsFinished.inc({ outcome: 'succeeded', code: '' });
   // Outside the attempt's try: a failed event enqueue is a plain retryable error, and the rerun
   // finds the job succeeded and enqueues its event again (same id), instead of failing the job.
-  await ctx.onFinished?.(
-    { ...job, status: 'succeeded' },
-    finished.terminalCount,
-    finished.batchCompletion,
-    finished.event,
-  );
+  await ctx.onFinished?.({ ...job, status: 'succeeded' }, finished);
 }
 
 /** What an attempt reads before it knows it needs it (`generateImages`). */
@@ -316,11 +306,7 @@ async function refuseToStart(job: JobRecord, error: JobError, ctx: ProcessorCont
   if (!ended.applied) return;
   ctx.log.info({ code: error.code }, 'job not started');
   ctx.metrics?.jobsFinished.inc({ outcome: 'canceled', code: error.code });
-  await ctx.onFinished?.(
-    { ...job, status: 'canceled', error },
-    ended.terminalCount,
-    ended.batchCompletion,
-  );
+  await ctx.onFinished?.({ ...job, status: 'canceled', error }, ended);
 }
 
 async function handleFailure(
@@ -362,7 +348,7 @@ async function handleFailure(
     if (!stopped.applied) return;
     ctx.metrics?.jobsFinished.inc({ outcome: 'canceled', code: 'budget_exceeded' });
     const ended = { ...job, status: 'canceled' as const, error: error.toJobError() };
-    await ctx.onFinished?.(ended, stopped.terminalCount, stopped.batchCompletion);
+    await ctx.onFinished?.(ended, stopped);
     return;
   }
   const failure = describeFailure(error);
@@ -394,11 +380,6 @@ async function handleFailure(
   });
   ctx.log.warn({ err: error, code: failure.code }, 'job failed');
   if (failed.applied) ctx.metrics?.jobsFinished.inc({ outcome: 'failed', code: failure.code });
-  if (failed.applied)
-    await ctx.onFinished?.(
-      { ...job, status: 'failed' },
-      failed.terminalCount,
-      failed.batchCompletion,
-    );
+  if (failed.applied) await ctx.onFinished?.({ ...job, status: 'failed' }, failed);
   throw new PermanentFailure(failure.message);
 }

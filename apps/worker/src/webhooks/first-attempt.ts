@@ -29,7 +29,7 @@ export function createFirstAttempt(options: FirstAttemptOptions): FirstAttempt {
     // Reads, the POST bounded by its timeout, the attempt's write: three timeouts cover them
     // with room for a busy event loop.
     withinMs: 3 * timeoutMs,
-    async send(tenant, eventId) {
+    async send(tenant, eventId, event) {
       if (inFlight >= maxInFlight) return 'declined';
       inFlight += 1;
       try {
@@ -38,7 +38,7 @@ export function createFirstAttempt(options: FirstAttemptOptions): FirstAttempt {
           const jobId = jobOfEvent(eventId);
           const log = logger.child({ tenant, eventId, jobId, ...tracing.logIds() });
           const ctx = { ...delivery, log, attemptsMade: 0 };
-          const outcome = await attemptDelivery({ tenant, eventId }, ctx);
+          const outcome = await attemptDelivery({ tenant, eventId }, ctx, event);
           return outcome.kind === 'retry' ? { retryInMs: outcome.delayMs } : 'done';
         });
       } finally {

@@ -18,7 +18,9 @@
 -- own webhook URL ('' = its batch's), the cache entry ('' = none), the entry's TTL seconds
 -- Returns { applied (1, 0 = wrong status, -1 = no such job), terminal count, batch completion,
 -- event (0 = not recorded here: the caller records it, 1 = recorded and not yet delivered,
--- 2 = existed and no longer pending, 3 = no URL: no event) }
+-- 2 = existed and no longer pending, 3 = no URL: no event) }, and for an event recorded by this
+-- very call, the job's and the event's fields (HGETALL): what its first delivery attempt
+-- renders and checks, without reading back what was just written
 local jobKey, jobEvents, batchKey, batchJobs, batchEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local to, now = ARGV[1], ARGV[6]
 local retention = tonumber(ARGV[4])
@@ -120,7 +122,8 @@ if terminal and ARGV[9] and ARGV[9] ~= '' and tonumber(ARGV[9]) == terminalCount
       redis.call('RPUSH', KEYS[8], ARGV[11])
       redis.call('EXPIRE', KEYS[8], retention)
     end
-    event = 1
+    return {1, terminalCount, completion, 1, redis.call('HGETALL', jobKey),
+      redis.call('HGETALL', KEYS[7])}
   end
 end
 return {1, terminalCount, completion, event}

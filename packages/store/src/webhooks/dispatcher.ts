@@ -17,9 +17,9 @@ import { Queue, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatchStore } from '../batch-store.ts';
 import { coalesce } from '../coalesce.ts';
-import { createJobStore, type TransitionEvent, type TransitionEventState } from '../job-store.ts';
+import { createJobStore, type TransitionEvent, type TransitionOutcome } from '../job-store.ts';
 import type { RedisClient } from '../redis.ts';
-import { createWebhookEventStore, type WebhookEventStore } from './event-store.ts';
+import { createWebhookEventStore, jobEventFrom, type WebhookEventStore } from './event-store.ts';
 
 export interface WebhookDispatcherOptions {
   connection: RedisClient;
@@ -46,7 +46,12 @@ export interface WebhookDispatcherOptions {
  * (delivered, given up, or the event is no longer pending).
  */
 export interface FirstAttempt {
-  send(tenant: string, eventId: string): Promise<'done' | 'declined' | { retryInMs: number }>;
+  /** `event`, when given, is the event as just recorded: it is not read again. */
+  send(
+    tenant: string,
+    eventId: string,
+    event?: WebhookEvent,
+  ): Promise<'done' | 'declined' | { retryInMs: number }>;
   /**
    * The longest an attempt takes (reads, POST with its timeout, the attempt's write). The
    * transition's outbox entry comes due this much later, so the outbox drain does not enqueue
@@ -63,7 +68,7 @@ export interface WebhookDispatcher {
    */
   jobFinished(
     job: JobRecord,
-    outcome: { terminalCount: number; batchCompletion: number; event?: TransitionEventState },
+    outcome: Pick<TransitionOutcome, 'terminalCount' | 'batchCompletion' | 'event' | 'recorded'>,
   ): Promise<void>;
   /**
    * The job event a terminal transition to `status` would owe, for the transition script to
@@ -120,8 +125,10 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
 
   // An event the transition recorded: its first attempt here when this process makes them,
   // the queue only for what is left (same job id: a repeat, or the drain's, is a no-op).
-  const deliverRecorded = async (tenant: string, eventId: string) => {
-    const first = options.firstAttempt ? await options.firstAttempt.send(tenant, eventId) : null;
+  const deliverRecorded = async (tenant: string, eventId: string, event?: WebhookEvent) => {
+    const first = options.firstAttempt
+      ? await options.firstAttempt.send(tenant, eventId, event)
+      : null;
     if (first === null || first === 'declined') return deliver(tenant, eventId);
     if (first === 'done') return;
     await queue.add(
@@ -175,8 +182,15 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     const type = JOB_EVENT[job.status];
     if (outcome.event && outcome.event !== 'caller') {
       // The transition recorded the event itself (eventFor): only its delivery is left.
-      if (outcome.event === 'owed')
-        await deliverRecorded(job.tenant, jobEventId(job.id, outcome.terminalCount));
+      if (outcome.event === 'owed') {
+        const id = jobEventId(job.id, outcome.terminalCount);
+        const { recorded } = outcome;
+        await deliverRecorded(
+          job.tenant,
+          id,
+          recorded && jobEventFrom(job.tenant, id, recorded.eventFields, recorded.record),
+        );
+      }
       return;
     }
     if (!type || outcome.terminalCount === 0) return;

@@ -1,6 +1,7 @@
 import {
   type DeliveryStatus,
   JOB_RECORD,
+  type JobRecord,
   jobEventId,
   redisKeys,
   WEBHOOK_EVENT_RECORD,
@@ -83,6 +84,22 @@ function unpackAttempt(packed: string): WebhookAttempt {
   };
 }
 
+/**
+ * A job's event from its stored fields and its job's record, as `get` reads them; also for the
+ * transition that has just recorded both (`TransitionOutcome.recorded`).
+ */
+export function jobEventFrom(
+  tenant: string,
+  id: string,
+  fields: Record<string, string>,
+  record: JobRecord,
+): WebhookEvent {
+  return {
+    ...WEBHOOK_EVENT_RECORD.decode({ ...fields, id, tenant }),
+    subject: { kind: 'job', record },
+  };
+}
+
 export function createWebhookEventStore(
   redis: RedisClient,
   options: { prefix: string; retentionSeconds: number },
@@ -126,15 +143,11 @@ export function createWebhookEventStore(
           ? JSON.parse(hash.subject)
           : { kind: 'job', id: /^evt_(job_[0-9a-z]+)_\d+$/.exec(id)?.[1] ?? '' }
       ) as WebhookEvent['subject'] | { kind: 'job'; id: string; record?: undefined };
-      let subject: WebhookEvent['subject'];
       // A snapshot (a batch's; a job's from before events named their job) or the job's record.
-      if (stored.record) subject = stored;
-      else {
-        const record = await jobs.get(tenant, (stored as { id: string }).id);
-        if (!record) return null;
-        subject = { kind: 'job', record };
-      }
-      return { ...WEBHOOK_EVENT_RECORD.decode({ ...hash, id, tenant }), subject };
+      if (stored.record)
+        return { ...WEBHOOK_EVENT_RECORD.decode({ ...hash, id, tenant }), subject: stored };
+      const record = await jobs.get(tenant, (stored as { id: string }).id);
+      return record ? jobEventFrom(tenant, id, hash, record) : null;
     },
     async attempts(tenant, id) {
       const [[, hash], [, legacy]] = (await client
