@@ -266,8 +266,8 @@ export type BatchAccepting = ReturnType<typeof createBatchAccepting>;
  * The script writes each hash as `id`, the shared pairs, its own: the fields and their order are
  * those of `JOB_RECORD.encode`. One argument rather than about 14 a job: encoding the command's
  * arguments (ioredis) and parsing them (Redis) cost per argument, and were most of the call. It
- * is written as UTF-8 straight into a buffer: joining ~12,000 strings and then encoding the
- * result for the socket cost twice as much.
+ * is written as UTF-8 straight into a buffer, a job at a time: joining ~12,000 strings and then
+ * encoding the result for the socket cost several times as much.
  */
 function pushJobHashes(args: (string | Buffer)[], jobs: JobRecord[]): void {
   const hashes = jobs.map(hashPairs);
@@ -291,19 +291,18 @@ function pushJobHashes(args: (string | Buffer)[], jobs: JobRecord[]): void {
   }
   const own = Buffer.allocUnsafe(bound);
   let at = 0;
-  const put = (value: string) => {
-    const start = at;
-    at += own.write(value, at);
-    own[at] = 0;
-    // No stored value holds a NUL (JSON escapes it; ids, names and times cannot have one), so
-    // it ends each value unambiguously; one that did would shift every field after it.
-    if (own.indexOf(0, start) !== at) throw new Error('a job record value holds a NUL byte');
-    at += 1;
-  };
   for (const pairs of hashes) {
-    put(String((pairs.length - shared) / 2));
-    put(pairs[1]!);
-    for (let i = shared; i < pairs.length; i++) put(pairs[i]!);
+    // One job's values as one string, written with one call (a call a value cost twice as much).
+    let values = `${(pairs.length - shared) / 2}\0${pairs[1]}\0`;
+    for (let i = shared; i < pairs.length; i++) {
+      const value = pairs[i]!;
+      // No stored value holds a NUL (JSON escapes it; ids and numbers cannot have one), so it
+      // ends each value unambiguously; one that did would shift every field after it.
+      if (value.includes('\0')) throw new Error('a job record value holds a NUL byte');
+      values += value;
+      values += '\0';
+    }
+    at += own.write(values, at);
   }
   args.push(own.subarray(0, at));
 }
