@@ -145,6 +145,21 @@ describe('bodies nested too deeply', () => {
 });
 
 describe('GET /v1/batches/{id}/jobs', () => {
+  it('gives back every line as sent: long, non-ASCII and NUL-holding prompts, uneven fields', async () => {
+    const jobs = [
+      { prompt: `${'ß漢🙂'.repeat(40)} end` },
+      { prompt: 'nul \u0000 inside', seed: 3 },
+      { prompt: 'x', aspect_ratio: '16:9', seed: 9, enhance_prompt: false },
+      { prompt: `${'long ascii '.repeat(30)}` },
+    ];
+    const batch = (await post('/v1/batches', { jobs })).json();
+    const page = (await get(`/v1/batches/${batch.id}/jobs?limit=10`)).json();
+    const requests = page.data.map((j: { request: Record<string, unknown> }) => j.request);
+    expect(requests.map((r: { prompt: string }) => r.prompt)).toEqual(jobs.map((j) => j.prompt));
+    expect(requests[1].seed).toBe(3);
+    expect(requests[2]).toMatchObject({ aspect_ratio: '16:9', seed: 9, enhance_prompt: false });
+  });
+
   it('pages through every job in order, and filters by status', async () => {
     const jobs = Array.from({ length: 25 }, (_, i) => ({ prompt: `page ${i}` }));
     const batch = (await post('/v1/batches', { jobs })).json();
