@@ -4,6 +4,7 @@ import {
   createWebhookDispatcher,
   createWebhookSecrets,
   startOutboxDeliverer,
+  type WebhookDispatcher,
 } from '@imagen-queue/store';
 import { createWorkerApp, type WorkerApp } from '@imagen-queue/worker/app';
 import type { Redis } from 'ioredis';
@@ -151,6 +152,20 @@ describe('a finished job’s webhook event', () => {
   });
 });
 
+/** A job run to success by a transition that records its event, as a worker's does. */
+async function succeedWithEvent(dispatcher: WebhookDispatcher, prompt: string) {
+  const job = await createTestJob(store, tenant, prompt, 'http://127.0.0.1:9/hook');
+  await store.transition(tenant, job.id, { from: ['queued'], to: 'running' });
+  const done = await store.transition(tenant, job.id, {
+    from: ['running'],
+    to: 'succeeded',
+    result: { images: [], enhanced_prompt: null, filtered: 0 },
+    error: null,
+    event: dispatcher.eventFor(job, 'succeeded')!,
+  });
+  return { job, done };
+}
+
 describe('the outbox entry of an event whose first attempt the worker makes', () => {
   it('comes due only once that attempt is surely over: no second copy meanwhile, then the drain enqueues the event (a worker that died before sending)', async () => {
     // A dispatcher that would make first attempts within 1 s, whose process "dies" after the
@@ -170,15 +185,7 @@ describe('the outbox entry of an event whose first attempt the worker makes', ()
       intervalMs: 60_000,
     });
     try {
-      const job = await createTestJob(store, tenant, 'a heron asleep', 'http://127.0.0.1:9/hook');
-      await store.transition(tenant, job.id, { from: ['queued'], to: 'running' });
-      const done = await store.transition(tenant, job.id, {
-        from: ['running'],
-        to: 'succeeded',
-        result: { images: [], enhanced_prompt: null, filtered: 0 },
-        error: null,
-        event: withFirst.eventFor(job, 'succeeded')!,
-      });
+      const { job, done } = await succeedWithEvent(withFirst, 'a heron asleep');
       expect(done).toMatchObject({ applied: true, event: 'owed' });
       const eventId = jobEventId(job.id, 1);
 
@@ -214,15 +221,7 @@ describe('the first attempt of an event its transition recorded', () => {
       },
     });
     try {
-      const job = await createTestJob(store, tenant, 'a wren on a gate', 'http://127.0.0.1:9/hook');
-      await store.transition(tenant, job.id, { from: ['queued'], to: 'running' });
-      const done = await store.transition(tenant, job.id, {
-        from: ['running'],
-        to: 'succeeded',
-        result: { images: [], enhanced_prompt: null, filtered: 0 },
-        error: null,
-        event: withFirst.eventFor(job, 'succeeded')!,
-      });
+      const { job, done } = await succeedWithEvent(withFirst, 'a wren on a gate');
       await withFirst.jobFinished({ ...job, status: 'succeeded' }, done);
       const stored = await withFirst.events.get(tenant, jobEventId(job.id, 1));
       expect(stored?.subject).toMatchObject({ kind: 'job', record: { status: 'succeeded' } });
