@@ -160,6 +160,24 @@ describe('GET /v1/batches/{id}/jobs', () => {
     expect(requests[2]).toMatchObject({ aspect_ratio: '16:9', seed: 9, enhance_prompt: false });
   });
 
+  it('gives back every line of a batch whose records go to Redis in several pieces', async () => {
+    // ~90 KB of records: sent to the accept script in pieces of whole jobs (batch-accept.ts).
+    const jobs = Array.from({ length: 300 }, (_, i) => ({
+      prompt: `line ${i}: ${'a watercolour of a harbour at dusk, '.repeat(8)}`,
+      seed: i,
+    }));
+    const batch = (await post('/v1/batches', { jobs })).json();
+    const read: { prompt: string; seed: number }[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `&cursor=${cursor}` : '';
+      const page = (await get(`/v1/batches/${batch.id}/jobs?limit=100${query}`)).json();
+      read.push(...page.data.map((j: { request: { prompt: string; seed: number } }) => j.request));
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(read.map((r) => [r.prompt, r.seed])).toEqual(jobs.map((j) => [j.prompt, j.seed]));
+  });
+
   it('pages through every job in order, and filters by status', async () => {
     const jobs = Array.from({ length: 25 }, (_, i) => ({ prompt: `page ${i}` }));
     const batch = (await post('/v1/batches', { jobs })).json();

@@ -264,10 +264,13 @@ export type BatchAccepting = ReturnType<typeof createBatchAccepting>;
  * every job of a batch, so sent once rather than once a job), then every job's own in one
  * argument, each value ended by a NUL byte: its number of pairs of its own, its id, those pairs.
  * The script writes each hash as `id`, the shared pairs, its own: the fields and their order are
- * those of `JOB_RECORD.encode`. One argument rather than about 14 a job: encoding the command's
- * arguments (ioredis) and parsing them (Redis) cost per argument, and were most of the call. It
- * is written as UTF-8 straight into a buffer, a job at a time: joining ~12,000 strings and then
- * encoding the result for the socket cost several times as much.
+ * those of `JOB_RECORD.encode`. A few arguments rather than about 14 a job: encoding the
+ * command's arguments (ioredis) and parsing them (Redis) cost per argument, and were most of the
+ * call. They are written as UTF-8 straight into a buffer, a job at a time: joining ~12,000
+ * strings and then encoding the result for the socket cost several times as much. The buffer is
+ * sent in pieces of whole jobs under `PIECE_BYTES`: Redis reads an argument of 32 KB or more
+ * into a buffer of its own and keeps one that size for the connection's next command until it
+ * has been idle a while (half a megabyte a 1,000-job chunk, `redis_bytes_per_job` saw it).
  */
 function pushJobHashes(args: (string | Buffer)[], jobs: JobRecord[]): void {
   const hashes = jobs.map(hashPairs);
@@ -291,7 +294,12 @@ function pushJobHashes(args: (string | Buffer)[], jobs: JobRecord[]): void {
   }
   const own = Buffer.allocUnsafe(bound);
   let at = 0;
+  let piece = 0;
   for (const pairs of hashes) {
+    if (at - piece >= PIECE_BYTES) {
+      args.push(own.subarray(piece, at));
+      piece = at;
+    }
     // One job's values as one string, written with one call (a call a value cost twice as much).
     let values = `${(pairs.length - shared) / 2}\0${pairs[1]}\0`;
     for (let i = shared; i < pairs.length; i++) {
@@ -304,8 +312,11 @@ function pushJobHashes(args: (string | Buffer)[], jobs: JobRecord[]): void {
     }
     at += own.write(values, at);
   }
-  args.push(own.subarray(0, at));
+  args.push(own.subarray(piece, at));
 }
+
+/** Below Redis's `PROTO_MBULK_BIG_ARG` (32 KB) with room for the job that goes over it. */
+const PIECE_BYTES = 16 * 1024;
 
 /** A job's hash as a flat field/value list, `id` first. */
 function hashPairs(job: JobRecord): string[] {

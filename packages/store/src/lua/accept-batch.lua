@@ -11,11 +11,12 @@
 --       the lists' ttl s, the batch list's and the job list's horizon (ids before it have
 --       expired: trimmed), the number c of field/value pairs every job's hash has after its
 --       `id` and those c pairs (the tenant, batch, status, creation time: sent once), then the
---       jobs' own values in one argument, each value ended by a NUL byte: per job key, in order,
---       its number of pairs of its own n, its id, then those n pairs. Each hash is written as
---       `id`, the shared pairs, its own. Not JSON (decoding 1,000 JSON hashes was most of this
---       script's time), and not an argument a value (parsing ~14,000 arguments cost more than
---       cutting one string).
+--       jobs' own values in the remaining arguments, each value ended by a NUL byte: per job
+--       key, in order, its number of pairs of its own n, its id, then those n pairs (a job is
+--       never split between two arguments, each under 32 KB: see batch-accept.ts). Each hash is
+--       written as `id`, the shared pairs, its own. Not JSON (decoding 1,000 JSON hashes was
+--       most of this script's time), and not an argument a value (parsing ~14,000 arguments
+--       cost more than cutting a few strings).
 -- Returns { 'new' } or { 'exists', stored idempotency value }
 if ARGV[5] == '1' then
   local stored = redis.call('GET', KEYS[1])
@@ -44,7 +45,8 @@ end
 local shared = tonumber(ARGV[9])
 local flat = {'id', ''}
 for j = 1, 2 * shared do flat[2 + j] = ARGV[9 + j] end
-local own = ARGV[10 + 2 * shared]
+local piece = 10 + 2 * shared
+local own = ARGV[piece]
 local find, sub = string.find, string.sub
 local at = 1
 local function take()
@@ -54,6 +56,10 @@ local function take()
   return value
 end
 for i = 7, #KEYS do
+  if at > #own then
+    piece = piece + 1
+    own, at = ARGV[piece], 1
+  end
   local n = tonumber(take())
   local id = take()
   flat[2] = id
