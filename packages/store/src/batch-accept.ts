@@ -261,8 +261,8 @@ export type BatchAccepting = ReturnType<typeof createBatchAccepting>;
 /**
  * Appends the jobs' hashes as the accept script takes them: first the pairs that every hash has
  * right after its `id` (the tenant, the batch, the status and the creation time: the same for
- * every job of a batch, so sent once rather than once a job), then every job's own in one
- * argument, each value ended by a NUL byte: its number of pairs of its own, its id, those pairs.
+ * every job of a batch, so sent once rather than once a job), then every job's own, each value
+ * ended by a NUL byte: its number of pairs of its own, its id, those pairs.
  * The script writes each hash as `id`, the shared pairs, its own: the fields and their order are
  * those of `JOB_RECORD.encode`. A few arguments rather than about 14 a job: encoding the
  * command's arguments (ioredis) and parsing them (Redis) cost per argument, and were most of the

@@ -13,7 +13,7 @@
 --       `id` and those c pairs (the tenant, batch, status, creation time: sent once), then the
 --       jobs' own values in the remaining arguments, each value ended by a NUL byte: per job
 --       key, in order, its number of pairs of its own n, its id, then those n pairs (a job is
---       never split between two arguments, each under 32 KB: see batch-accept.ts). Each hash is
+--       never split between two arguments, of about 16 KB each: see batch-accept.ts). Each hash is
 --       written as `id`, the shared pairs, its own. Not JSON (decoding 1,000 JSON hashes was
 --       most of this script's time), and not an argument a value (parsing ~14,000 arguments
 --       cost more than cutting a few strings).
