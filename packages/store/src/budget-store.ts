@@ -1,6 +1,6 @@
 import { redisKeys } from '@imagen-queue/contract';
 import type { Redis } from 'ioredis';
-import { coalesce } from './coalesce.ts';
+import { coalesceBy } from './coalesce.ts';
 import type { RedisClient } from './redis.ts';
 import { defineScripts } from './scripts.ts';
 import { utcDay } from './usage-store.ts';
@@ -61,8 +61,12 @@ export function createBudgetStore(redis: RedisClient, options: { prefix: string 
   // The model's cost average is taught one script at a time per model: what calls report while
   // one lesson is on its way goes in the next as one sum (the average is a sum of images and a
   // sum of USD, so merged lessons teach it the same). Each caller waits for the lesson that
-  // carried its cost.
-  const lessons = new Map<string, (lesson: Lesson) => Promise<void>>();
+  // carried its cost. One script, not a MULTI: ioredis writes each command of a MULTI apart.
+  const teach = coalesceBy(
+    (a: Lesson, b: Lesson) => ({ images: a.images + b.images, usd: a.usd + b.usd }),
+    (model, lesson) =>
+      scripts.learnCost(keys.costAverage(model), String(lesson.images), String(lesson.usd)),
+  );
   const run = (scope: BudgetScope, day: string, op: string, amount: number) =>
     scripts.budget(
       keys.batch(scope.tenant, scope.batchId ?? '-'),
@@ -98,17 +102,7 @@ export function createBudgetStore(redis: RedisClient, options: { prefix: string 
     },
     async learn(model, images, usd) {
       if (images <= 0) return;
-      let teach = lessons.get(model);
-      if (!teach) {
-        // One script, not a MULTI: ioredis writes each command of a MULTI to the socket apart.
-        teach = coalesce(
-          (a: Lesson, b: Lesson) => ({ images: a.images + b.images, usd: a.usd + b.usd }),
-          (lesson: Lesson) =>
-            scripts.learnCost(keys.costAverage(model), String(lesson.images), String(lesson.usd)),
-        );
-        lessons.set(model, teach);
-      }
-      await teach({ images, usd });
+      await teach(model, { images, usd });
     },
     async exhausted(tenant, batchId) {
       return (await client.hget(keys.batch(tenant, batchId), 'budget_exhausted')) === '1';

@@ -29,3 +29,22 @@ export function coalesce<T>(
     return promise;
   };
 }
+
+/**
+ * `coalesce` per key: values of one key merge and flush one at a time, keys apart (a model's
+ * lessons, a tenant's outbox). Each key's line is made on its first value and kept.
+ */
+export function coalesceBy<T>(
+  merge: (a: T, b: T) => T,
+  flush: (key: string, value: T) => Promise<unknown>,
+): (key: string, value: T) => Promise<void> {
+  const lines = new Map<string, (value: T) => Promise<void>>();
+  return (key, value) => {
+    let line = lines.get(key);
+    if (!line) {
+      line = coalesce(merge, (merged: T) => flush(key, merged));
+      lines.set(key, line);
+    }
+    return line(value);
+  };
+}

@@ -15,7 +15,7 @@ import {
 import type { Redis } from 'ioredis';
 import { createOutboxTenants } from './outbox-tenants.ts';
 import type { RedisWrites } from './queue-pipeline.ts';
-import type { RedisClient } from './redis.ts';
+import { fieldsOf, type RedisClient } from './redis.ts';
 import { defineScripts } from './scripts.ts';
 
 export interface TransitionChange {
@@ -103,13 +103,6 @@ interface TransitionScripts {
   transitionWithEvent(
     ...args: string[]
   ): Promise<[number, number, number, number, string[]?, string[]?]>;
-}
-
-/** A Lua `HGETALL`'s flat `[field, value, …]` reply as an object. */
-function fieldsOf(flat: string[]): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (let i = 0; i < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
-  return fields;
 }
 
 export interface JobStoreOptions {

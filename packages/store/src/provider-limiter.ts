@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { redisKeys } from '@imagen-queue/contract';
 import type { Redis } from 'ioredis';
-import { coalesce } from './coalesce.ts';
+import { coalesceBy } from './coalesce.ts';
 import type { RedisClient } from './redis.ts';
 import { defineScripts } from './scripts.ts';
 
@@ -88,18 +88,11 @@ export function createProviderLimiter(
     );
   // An accepted call only nudges the pace up (its token plays no part): the 'ok's that arrive
   // while one is being reported go together in the next report, one round trip for many calls.
-  const oks = new Map<string, (calls: number) => Promise<void>>();
-  const reportOk = (model: string) => {
-    let report = oks.get(model);
-    if (!report) {
-      report = coalesce(
-        (a: number, b: number) => a + b,
-        (calls) => feedback(model, 'ok', '', calls),
-      );
-      oks.set(model, report);
-    }
-    return report(1);
-  };
+  const reportOks = coalesceBy(
+    (a: number, b: number) => a + b,
+    (model, calls) => feedback(model, 'ok', '', calls),
+  );
+  const reportOk = (model: string) => reportOks(model, 1);
   return {
     async acquire(signal, acquireOptions = {}) {
       const model = acquireOptions.model ?? UNNAMED;

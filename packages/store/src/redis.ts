@@ -58,3 +58,13 @@ export async function waitForRedis(redis: RedisClient, timeoutMs = 10_000): Prom
   }
   throw new Error('Redis did not answer PING in time');
 }
+
+/**
+ * A flat `[field, value, …]` reply as an object: what ioredis leaves as it came for a stream
+ * entry's fields and for a Lua script's `HGETALL`.
+ */
+export function fieldsOf(flat: string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+  return fields;
+}

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RedisClient } from './redis.ts';
+import { fieldsOf, type RedisClient } from './redis.ts';
 
 export interface StreamEntry {
   id: string;
@@ -22,11 +22,7 @@ export async function readStream(
   const answer = (await redis.xread('COUNT', count, 'STREAMS', key, fromId)) as
     | [string, [string, string[]][]][]
     | null;
-  return (answer?.[0]?.[1] ?? []).map(([id, flat]) => {
-    const fields: Record<string, string> = {};
-    for (let i = 0; i < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
-    return { id, fields };
-  });
+  return (answer?.[0]?.[1] ?? []).map(([id, flat]) => ({ id, fields: fieldsOf(flat) }));
 }
 
 /**

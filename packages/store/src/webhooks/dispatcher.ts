@@ -16,7 +16,7 @@ import {
 import { Queue, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatchStore } from '../batch-store.ts';
-import { coalesce } from '../coalesce.ts';
+import { coalesceBy } from '../coalesce.ts';
 import { createJobStore, type TransitionEvent, type TransitionOutcome } from '../job-store.ts';
 import type { RedisClient } from '../redis.ts';
 import { createWebhookEventStore, jobEventFrom, type WebhookEventStore } from './event-store.ts';
@@ -162,18 +162,11 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     );
   };
 
-  const outboxes = new Map<string, (jobIds: string[]) => Promise<void>>();
-  const settleOutbox = (tenant: string, jobId: string) => {
-    let settle = outboxes.get(tenant);
-    if (!settle) {
-      settle = coalesce(
-        (a: string[], b: string[]) => a.concat(b),
-        (jobIds) => (connection as Redis).zrem(keys.outbox(tenant), ...jobIds),
-      );
-      outboxes.set(tenant, settle);
-    }
-    return settle([jobId]);
-  };
+  // A tenant's settled entries go in one ZREM, those settled meanwhile in the next.
+  const settleOutbox = coalesceBy(
+    (a: string[], b: string[]) => a.concat(b),
+    (tenant, jobIds) => (connection as Redis).zrem(keys.outbox(tenant), ...jobIds),
+  );
 
   const jobEvent = async (
     job: JobRecord,
@@ -227,7 +220,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     // job's path and together with the other jobs settled meanwhile: an entry left behind by a
     // crash only makes the outbox drain enqueue its events again, a no-op.
     if (outcome.terminalCount > 0) {
-      settleOutbox(job.tenant, job.id).catch((error: Error) => options.onError?.(error));
+      settleOutbox(job.tenant, [job.id]).catch((error: Error) => options.onError?.(error));
     }
   };
 
