@@ -328,12 +328,9 @@ describe('the web console, in headless Chromium', () => {
   it('keeps the view of the newest route when an older one finishes reading after it', async () => {
     const page = await signIn();
     // The models list held back until the Jobs view is up, as a slow server would.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const held = Promise.withResolvers<void>();
     await page.route('**/v1/models', async (route) => {
-      await held;
+      await held.promise;
       await route.continue();
     });
     // Counts the models answers the page has read, one task after the read: by then what the
@@ -352,7 +349,7 @@ describe('the web console, in headless Chromium', () => {
     await page.locator('nav a', { hasText: 'New batch' }).click();
     await page.locator('nav a', { hasText: 'Jobs' }).click();
     await page.locator('h1', { hasText: 'Jobs' }).waitFor();
-    release();
+    held.resolve();
     await until(page, 'window.modelsRead === 1');
     expect(await page.locator('main h1').allTextContents()).toEqual(['Jobs']);
     expect(await page.locator('#prompts').count()).toBe(0);
