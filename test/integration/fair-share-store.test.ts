@@ -1,5 +1,12 @@
 import { bullPrefix, QUEUES } from '@imagen-queue/contract';
-import { createFairShare, createRedis, fairPriority, MAX_FAIR_POSITION } from '@imagen-queue/store';
+import {
+  createFairShare,
+  createRedis,
+  fairPriority,
+  MAX_FAIR_POSITION,
+  RequestLimitExceeded,
+  type Stage,
+} from '@imagen-queue/store';
 import { Queue } from 'bullmq';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { testPrefix } from '../support/tracking.ts';
@@ -75,6 +82,29 @@ describe('fair share positions (start-time fair queuing on BullMQ priorities)', 
     expect(await fair.jobsAhead('b-1')).toBe(5);
     expect(await fair.jobsAhead('not-queued')).toBeNull();
     await queue.obliterate({ force: true });
+  });
+
+  it("makes an admitted request's staged writes in the same call, and an over-limit one's never", async () => {
+    const count = { key: `${prefix}:count:staged`, windowMs: 60_000, max: 1 };
+    const record = `${prefix}:job:staged`;
+    const list = `${prefix}:list:staged`;
+    const stage = (id: string) => (writes: Parameters<Stage>[0]) => {
+      writes.hset(`${record}:${id}`, { id, status: 'queued' });
+      writes.zadd(list, '0', id);
+      writes.expire(list, 600);
+    };
+    const admitted = await fair.admit('s', ['normal'], count, stage('one'));
+    expect(admitted).toMatchObject({ staged: true, counted: { current: 1, max: 1 } });
+    expect(await redis.hgetall(`${record}:one`)).toEqual({ id: 'one', status: 'queued' });
+    expect(await redis.zrange(list, '0', '-1')).toEqual(['one']);
+    expect(await redis.ttl(list)).toBeGreaterThan(590);
+
+    await expect(fair.admit('s', ['normal'], count, stage('two'))).rejects.toBeInstanceOf(
+      RequestLimitExceeded,
+    );
+    expect(await redis.exists(`${record}:two`)).toBe(0);
+    expect(await redis.zrange(list, '0', '-1')).toEqual(['one']);
+    await redis.del(`${record}:one`, list, count.key);
   });
 
   it('stays inside BullMQ priorities: past the last position, first come first served', () => {

@@ -1,5 +1,6 @@
 import { redisKeys } from '@imagen-queue/contract';
 import type { Redis } from 'ioredis';
+import { type Stage, stagedWrites } from './queue-pipeline.ts';
 import type { RedisClient } from './redis.ts';
 import { defineScripts } from './scripts.ts';
 
@@ -62,13 +63,17 @@ export interface FairShare {
   reserve(tenant: string, lanes: readonly FairLane[]): Promise<number[]>;
   /**
    * `reserve`, counting the request that brings the jobs against its tenant's limit in the same
-   * call; throws `RequestLimitExceeded` (having reserved nothing) when it is over.
+   * call; throws `RequestLimitExceeded` (having reserved nothing) when it is over. On a single
+   * Redis, `stage`'s writes are made by that same call once the request is admitted (`staged`:
+   * true), one round trip less; on a Cluster, where they are in other slots, they are not, and
+   * the caller sends them as before.
    */
   admit(
     tenant: string,
     lanes: readonly FairLane[],
     count: RequestCount,
-  ): Promise<{ priorities: number[]; counted: RequestCounted }>;
+    stage?: Stage,
+  ): Promise<{ priorities: number[]; counted: RequestCounted; staged: boolean }>;
   /** A worker started the job with this BullMQ priority. */
   started(priority: number | undefined): Promise<void>;
   /**
@@ -80,7 +85,7 @@ export interface FairShare {
 }
 
 interface FairScripts {
-  /** Keys counted by the first argument (5, or 6 with a request count). */
+  /** Keys counted by the first argument (5, or 6 with a request count, and a key a staged write). */
   reserve(...args: string[]): Promise<[number, number, number?, number?]>;
   advance(key: string, position: string): Promise<number>;
 }
@@ -100,23 +105,32 @@ export function createFairShare(redis: RedisClient, options: { prefix: string })
     queueKey('delayed'),
     queueKey('paused'),
   ];
-  const call = (tenant: string, lanes: readonly FairLane[], count?: RequestCount) => {
+  const call = (
+    tenant: string,
+    lanes: readonly FairLane[],
+    count?: RequestCount,
+    writes?: { keys: string[]; args: string[] },
+  ) => {
     const express = String(lanes.filter((lane) => lane === 'express').length);
     const normal = String(lanes.length - Number(express));
-    return count
-      ? scripts.reserve(
-          '6',
-          stateKey,
-          ...queueKeys,
-          count.key,
-          tenant,
-          normal,
-          express,
-          String(count.windowMs),
-          String(count.max),
-        )
-      : scripts.reserve('5', stateKey, ...queueKeys, tenant, normal, express);
+    if (!count) return scripts.reserve('5', stateKey, ...queueKeys, tenant, normal, express);
+    const staged = writes ?? { keys: [], args: [] };
+    return scripts.reserve(
+      String(6 + staged.keys.length),
+      stateKey,
+      ...queueKeys,
+      count.key,
+      ...staged.keys,
+      tenant,
+      normal,
+      express,
+      String(count.windowMs),
+      String(count.max),
+      ...staged.args,
+    );
   };
+  // A Cluster's keys of another hash tag than the queue's cannot go in the queue's script.
+  const oneSlot = !(redis as { isCluster?: boolean }).isCluster;
   const priorities = (lanes: readonly FairLane[], firstNormal: number, firstExpress: number) => {
     let normal = firstNormal;
     let fast = firstExpress;
@@ -129,11 +143,21 @@ export function createFairShare(redis: RedisClient, options: { prefix: string })
       const [firstNormal, firstExpress] = await call(tenant, lanes);
       return priorities(lanes, firstNormal, firstExpress);
     },
-    async admit(tenant, lanes, count) {
-      const [firstNormal, firstExpress, current = 0, ttlMs = 0] = await call(tenant, lanes, count);
+    async admit(tenant, lanes, count, stage) {
+      const writes = stage && oneSlot ? stagedWrites(stage) : undefined;
+      const [firstNormal, firstExpress, current = 0, ttlMs = 0] = await call(
+        tenant,
+        lanes,
+        count,
+        writes,
+      );
       const counted = { current, ttlMs: Math.max(0, ttlMs), max: count.max };
       if (firstNormal === 0) throw new RequestLimitExceeded(counted);
-      return { priorities: priorities(lanes, firstNormal, firstExpress), counted };
+      return {
+        priorities: priorities(lanes, firstNormal, firstExpress),
+        counted,
+        staged: writes !== undefined,
+      };
     },
     async started(priority) {
       if (!priority) return;

@@ -110,6 +110,37 @@ async function sendDirect(
   await Promise.all([...sent, ...after]);
 }
 
+/**
+ * A stage's writes as a script's keys and arguments (one key a write; then each write's command,
+ * its argument count and its arguments), for a script that makes them itself
+ * (`FairShare.admit`). Only the commands `RedisWrites` names.
+ */
+export function stagedWrites(stage: Stage): { keys: string[]; args: string[] } {
+  const keys: string[] = [];
+  const args: string[] = [];
+  stage({
+    hset(key, fields) {
+      keys.push(key);
+      const at = args.push('HSET', '');
+      for (const field in fields) args.push(field, fields[field]!);
+      args[at - 1] = String(args.length - at);
+    },
+    zadd(key, ...scoresAndMembers) {
+      keys.push(key);
+      args.push('ZADD', String(scoresAndMembers.length), ...scoresAndMembers);
+    },
+    zremrangebylex(key, min, max) {
+      keys.push(key);
+      args.push('ZREMRANGEBYLEX', '2', min, max);
+    },
+    expire(key, seconds) {
+      keys.push(key);
+      args.push('EXPIRE', '1', String(seconds));
+    },
+  });
+  return { keys, args };
+}
+
 /** `addBulk`'s option merge and validation for one job. */
 function jobJson<T>(
   queue: Queue<T>,

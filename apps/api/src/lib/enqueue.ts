@@ -38,7 +38,10 @@ function fairShareOf(queue: Queue, config: Config): FairShare {
 
 export interface EnqueueOptions {
   tracing?: Tracing;
-  /** The records' own writes: sent in the first chunk's round trip, ahead of its jobs. */
+  /**
+   * The records' own writes: made by the call that admits the request when it is counted there
+   * (on a single Redis), else sent in the first chunk's round trip, ahead of its jobs.
+   */
   stage?: Stage;
   /**
    * The request that brings the records, counted against its tenant's limit by the call that
@@ -71,7 +74,9 @@ export async function enqueueAll(
   let counted: RequestCounted | undefined;
   let priorities: number[];
   if (count) {
-    ({ priorities, counted } = await fair.admit(tenant, lanes, count));
+    const admitted = await fair.admit(tenant, lanes, count, stage);
+    ({ priorities, counted } = admitted);
+    if (admitted.staged) stage = undefined;
   } else {
     priorities = await fair.reserve(tenant, lanes);
   }

@@ -107,10 +107,12 @@ export function createJobService(deps: JobServiceDeps) {
 
     /**
      * Writes one job's record and queues it; a job that could not be queued leaves no record.
-     * Two round trips: the fair-share reservation (with the request's count, when given: over
-     * the limit it is a 429 and nothing is written), then one carrying the record, its list
-     * entry and BullMQ's add, in that order (so the record exists before its job is queued, and
-     * an id whose job is then rolled back is dropped by the list's reader).
+     * Two round trips, two commands: the fair-share reservation, which also counts the request
+     * (over the limit it is a 429 and nothing is written) and, once admitted, writes the record
+     * and its list entry; then BullMQ's add. So the record exists before its job is queued, and
+     * an id whose job is then rolled back is dropped by the list's reader. On a Cluster, where
+     * the record is in another slot than the queue, the record and list entry go with the add,
+     * ahead of it, instead.
      */
     async submit(spec: JobSpec): Promise<{ record: JobRecord; counted?: RequestCounted }> {
       const record = newJobRecord({

@@ -10,7 +10,12 @@
 --       when the request that brings the jobs is counted here instead of in a round trip of its
 --       own; counted as that plugin's script counts (a fixed window that starts with the first
 --       request), and a request over the limit reserves nothing.
--- ARGV: tenant, normal jobs, express jobs[, window in ms, requests allowed in a window]
+--       Optional KEYS[7..] (with KEYS[6]): the keys of writes to make once the request is
+--       admitted, one a write (a lone job's record and list entry, on a single Redis, where
+--       every key is in one slot: the submit's writes need no round trip of their own).
+-- ARGV: tenant, normal jobs, express jobs[, window in ms, requests allowed in a window[, then
+--       for each write: its command (HSET, ZADD, ZREMRANGEBYLEX or EXPIRE), its argument count
+--       and its arguments after the key]]
 -- Hash fields: clock (highest position a worker has started), n:<tenant> (the tenant's last
 -- normal position), x:<tenant> (its last express position).
 -- Returns { first normal position, first express position[, requests counted, window's ms left] }
@@ -44,4 +49,11 @@ local firstExpress = lastExpress + 1
 local firstNormal = last + 1
 redis.call('HSET', fair, 'n:' .. tenant, last + normal + express)
 if express > 0 then redis.call('HSET', fair, 'x:' .. tenant, lastExpress + express) end
+
+local at = 6
+for i = 7, #KEYS do
+  local n = tonumber(ARGV[at + 1])
+  redis.call(ARGV[at], KEYS[i], unpack(ARGV, at + 2, at + 1 + n))
+  at = at + 2 + n
+end
 return {firstNormal, firstExpress, counted, left}
