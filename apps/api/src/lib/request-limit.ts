@@ -7,15 +7,14 @@ import { ProblemError } from './problem-error.ts';
 export const REQUEST_WINDOW_MS = 60_000;
 
 /**
- * The tenant's request count as `@fastify/rate-limit` keeps it: a route that counts its request
+ * A tenant's request count as `@fastify/rate-limit` keeps it: a route that counts its request
  * itself (in the script that reserves its jobs' positions) shares the count of every other route.
+ * Made once per route, so a request only names its tenant.
  */
-export function requestCount(config: Config, tenant: string): RequestCount {
-  return {
-    key: `${redisKeys(config.redis.prefix).rateLimitNamespace()}${tenant}`,
-    windowMs: REQUEST_WINDOW_MS,
-    max: config.http.rateLimitPerMin,
-  };
+export function requestCounter(config: Config): (tenant: string) => RequestCount {
+  const namespace = redisKeys(config.redis.prefix).rateLimitNamespace();
+  const max = config.http.rateLimitPerMin;
+  return (tenant) => ({ key: `${namespace}${tenant}`, windowMs: REQUEST_WINDOW_MS, max });
 }
 
 /** The 429 of a request over its tenant's limit, with `Retry-After` (and `headers`). */

@@ -4,7 +4,7 @@ import { createIdempotencyStore } from '@imagen-queue/store';
 import { resolveControl } from '../../lib/control.ts';
 import { idempotent } from '../../lib/idempotency.ts';
 import { checkReferenceImages } from '../../lib/reference-images.ts';
-import { countHeaders, requestCount } from '../../lib/request-limit.ts';
+import { countHeaders, requestCounter } from '../../lib/request-limit.ts';
 import { checkMetadata, checkWebhookUrl, resolveParams } from '../../lib/submission.ts';
 import { IdempotencyHeaders, JobParams, JobSubmission } from './schemas.ts';
 
@@ -15,6 +15,7 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
     prefix: config.redis.prefix,
     ttlSeconds: config.idempotency.ttlSeconds,
   };
+  const requestCount = requestCounter(config);
 
   fastify.post(
     '/v1/jobs',
@@ -52,7 +53,7 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
           priority: priority ?? 0,
           requestId: request.id,
           control,
-          count: requestCount(config, request.tenant),
+          count: requestCount(request.tenant),
         });
         // On the reply, not in the stored answer: a replay shows no count of its own.
         if (counted) reply.headers(countHeaders(counted));
