@@ -84,14 +84,26 @@ export function createBatchAccepting(options: AcceptOptions) {
     body: toBatchView(batch),
   });
 
-  /** Queues the given jobs of the batch in chunks; ids are the records', so a repeat is a no-op. */
-  const tracing = options.tracing ?? noTracing;
-  const queueJobs = async (tenant: string, batchId: string, ids: string[], requestId: string) => {
-    if (ids.length === 0) return;
-    const priorities = await fair.reserve(
+  const reserve = (tenant: string, count: number) =>
+    fair.reserve(
       tenant,
-      ids.map(() => 'normal'),
+      Array.from({ length: count }, () => 'normal'),
     );
+
+  /**
+   * Queues the given jobs of the batch in chunks; ids are the records', so a repeat is a no-op.
+   * Their fair-share positions are reserved here, unless the caller has reserved them already.
+   */
+  const tracing = options.tracing ?? noTracing;
+  const queueJobs = async (
+    tenant: string,
+    batchId: string,
+    ids: string[],
+    requestId: string,
+    reserved?: Promise<number[]>,
+  ) => {
+    if (ids.length === 0) return;
+    const priorities = await (reserved ?? reserve(tenant, ids.length));
     tracing.tagTrace(null, batchId);
     const traces = tracing.startJobTraces(ids, batchId);
     try {
@@ -183,7 +195,9 @@ export function createBatchAccepting(options: AcceptOptions) {
     async accept(input: NewAcceptance) {
       const { batch, jobs, idempotency } = input;
       const tenant = batch.tenant;
-      await client.sadd(keys.acceptingTenants(), tenant);
+      // Issued before the script, in the same write: the sweeper can find the tenant before the
+      // batch is accepting, without a round trip of its own.
+      const registered = client.sadd(keys.acceptingTenants(), tenant);
       const idemKey = idempotency?.key ?? null;
       const pending: StoredAcceptance = {
         fingerprint: idempotency?.fingerprint ?? '',
@@ -217,7 +231,13 @@ export function createBatchAccepting(options: AcceptOptions) {
       ];
       pushJobHashes(args, jobs);
       // One array argument (ioredis flattens it): 10,000 jobs' fields are too many to spread.
-      const result = await scripts.accept(String(6 + jobs.length), args);
+      const recorded = scripts.accept(String(6 + jobs.length), args);
+      // Without an Idempotency-Key the script always records a new batch, so the jobs' positions
+      // are reserved in the same write, after it, instead of a round trip later. (With one, the
+      // batch may exist already, and a reservation for it would set the tenant back for nothing.)
+      const reserved = idemKey ? undefined : reserve(tenant, jobs.length);
+      reserved?.catch(() => {});
+      const [result] = await Promise.all([recorded, registered]);
       if (result[0] === 'exists') {
         const stored = JSON.parse(result[1]!) as StoredAcceptance;
         return { kind: 'exists' as const, stored };
@@ -228,6 +248,7 @@ export function createBatchAccepting(options: AcceptOptions) {
         batch.id,
         jobs.map((job) => job.id),
         input.requestId,
+        reserved,
       );
       faultPoint('batch-before-finish');
       const answer = await finish(tenant, batch.id, idemKey, {
