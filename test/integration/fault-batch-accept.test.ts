@@ -18,7 +18,8 @@ const KEY = 'acme-accept-key-1';
 const SIZE = process.env.FAULT_ACCEPT_JOBS ? Number(process.env.FAULT_ACCEPT_JOBS) : undefined;
 const FULL = SIZE ?? 10_000;
 const SMALL = SIZE ?? 2_000;
-// "Some chunks queued": after the 3rd of 10 chunks (after the 1st when the batch is shrunk).
+// "Some chunks queued": after the 3rd of 40 chunks of 250 answered (the 1st when the batch is
+// shrunk); with two chunks in flight, the 4th may be queued too, never the rest.
 const SOME_CHUNKS = FULL > 3_000 ? 3 : 1;
 
 // Where the API SIGKILLs itself (packages/shared/src/fault-point.ts; inert unless set).

@@ -22,8 +22,11 @@ import { listHorizon, listIndexTtlSeconds } from './list-index.ts';
 import type { RedisClient } from './redis.ts';
 import { defineScripts } from './scripts.ts';
 
-/** BullMQ's `addBulk` is one MULTI per call; this many jobs a call keeps each one short. */
-export const ACCEPT_CHUNK = 1000;
+/**
+ * BullMQ's `addBulk` is one MULTI per call; this many jobs a call keeps each one short, and lets
+ * a 1,000-job batch's chunks overlap (see `queueJobs`).
+ */
+export const ACCEPT_CHUNK = 250;
 /**
  * A batch still accepting after this long is presumed abandoned by its process (accepting
  * 10,000 jobs takes well under a second) and rolled forward by any API or worker.
@@ -107,9 +110,12 @@ export function createBatchAccepting(options: AcceptOptions) {
     tracing.tagTrace(null, batchId);
     const traces = tracing.startJobTraces(ids, batchId);
     try {
+      // Two chunks in flight: Redis runs one while this process builds the next, and a process
+      // that dies leaves at most the chunk after the last one answered queued beyond it.
+      let previous: Promise<unknown> = Promise.resolve();
       for (let i = 0; i < ids.length; i += ACCEPT_CHUNK) {
         const chunk = ids.slice(i, i + ACCEPT_CHUNK);
-        await options.queue.addBulk(
+        const adding = options.queue.addBulk(
           chunk.map((id, j) => {
             const metadata = traces.metadata[i + j];
             return {
@@ -122,8 +128,12 @@ export function createBatchAccepting(options: AcceptOptions) {
             };
           }),
         );
-        faultPoint('batch-after-chunk');
+        // Awaited below, after the chunk before it; failing meanwhile is no unhandled rejection.
+        adding.catch(() => {});
+        await previous;
+        previous = adding.then(() => faultPoint('batch-after-chunk'));
       }
+      await previous;
     } finally {
       traces.end();
     }
