@@ -4,7 +4,7 @@ import {
   type WebhookAttempt,
   type WebhookEvent,
 } from '@imagen-queue/contract';
-import type { Logger, Metrics, Storage } from '@imagen-queue/shared';
+import { childWithIds, type Logger, type Metrics, type Storage } from '@imagen-queue/shared';
 import type { WebhookEventStore, WebhookSecrets } from '@imagen-queue/store';
 import type { WebhookHttp } from '../webhooks/send-webhook.ts';
 import { signatureHeader } from '../webhooks/signature.ts';
@@ -119,7 +119,7 @@ export async function attemptDelivery(
   );
   ctx.metrics?.webhookDeliveries.inc({ event: event.type, outcome });
   ctx.metrics?.webhookLatency.observe({ event: event.type, outcome }, result.durationMs / 1000);
-  const log = ctx.log.child({ eventId, type: event.type, statusCode: result.statusCode });
+  const log = childWithIds(ctx.log, { eventId, type: event.type, statusCode: result.statusCode });
 
   if (delivered) {
     log.info({ durationMs: result.durationMs }, 'webhook delivered');
