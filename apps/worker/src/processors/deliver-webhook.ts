@@ -122,7 +122,8 @@ export async function attemptDelivery(
   const log = childWithIds(ctx.log, { eventId, type: event.type, statusCode: result.statusCode });
 
   if (delivered) {
-    log.info({ durationMs: result.durationMs }, 'webhook delivered');
+    // As a binding, not the line's object: the same bytes, without pino's redaction pass.
+    childWithIds(log, { durationMs: result.durationMs }).info('webhook delivered');
     return { kind: 'delivered' };
   }
   const why = result.error ?? `receiver answered ${result.statusCode}`;

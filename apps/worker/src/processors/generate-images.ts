@@ -242,7 +242,10 @@ async function store(
     ...(cacheEntry ? { cacheEntry } : {}),
   });
   if (spooled || spooledNow) await ctx.spool.clear(tenant, jobId);
-  ctx.log.info({ images: images.length, filtered: generated.filtered }, 'job succeeded');
+  // Scalars bound as ids rather than given as the line's object, which pino would redact value
+  // by value (the line's bytes are the same: bindings and fields both come before `msg`).
+  const fields = { images: images.length, filtered: generated.filtered };
+  childWithIds(ctx.log, fields).info('job succeeded');
   return finished;
 }
 
