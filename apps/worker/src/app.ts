@@ -147,6 +147,9 @@ export function createWorkerApp(config: Config, deps: WorkerAppDeps = {}): Worke
   // Released after the generation worker, whose finishing jobs still deliver their events.
   const webhooks = createWebhookDispatcher({
     connection: commands,
+    // BullMQ's, which carries its scripts already: on `commands` they would be copied onto
+    // every auto-pipeline (ioredis copies a connection's scripts onto each pipeline it makes).
+    queueConnection: connection,
     prefix,
     retryScheduleMs: config.webhooks.retryScheduleMs,
     retentionSeconds: config.worker.retentionSeconds,

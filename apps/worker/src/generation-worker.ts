@@ -7,6 +7,7 @@ import {
 import type { ImagenClient } from '@imagen-queue/imagen';
 import {
   type Config,
+  childWithIds,
   keepFinished,
   type Logger,
   type Metrics,
@@ -131,7 +132,7 @@ export function createGenerationWorker(deps: GenerationWorkerDeps): GenerationWo
       // Inside BullMQ's `process` span (bullmq-otel), which continues the job's own trace.
       tracing.tagTrace(job.data.jobId, null);
       if (job.attemptsMade === 0) tracing.pastSpan('queue.wait', job.timestamp, {});
-      const log = logger.child({
+      const log = childWithIds(logger, {
         jobId: job.data.jobId,
         tenant: job.data.tenant,
         requestId: job.data.requestId,

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, scrubSecretQuery } from './logger.ts';
+import { childWithIds, createLogger, scrubSecretQuery } from './logger.ts';
 
 function capture() {
   const lines: string[] = [];
@@ -64,5 +64,32 @@ describe('createLogger redaction', () => {
     expect(scrubSecretQuery('https://p.example/v1/models?alt=json&key=AIzaSecret')).toBe(
       'https://p.example/v1/models?alt=json&key=[redacted]',
     );
+  });
+});
+
+describe('childWithIds', () => {
+  it("writes the same line as pino's child, and its children's lines too", () => {
+    const { log, text } = capture();
+    const ids = { jobId: 'job_01abc', tenant: 'acme "quoted" é', requestId: undefined, n: 3 };
+    log.child(ids).child({ batchId: 'bat_1' }).info({ images: 1 }, 'job succeeded');
+    childWithIds(log, ids).child({ batchId: 'bat_1' }).info({ images: 1 }, 'job succeeded');
+    childWithIds(childWithIds(log, ids), { statusCode: null }).warn('again');
+    const [pinos, ours, nested] = text()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect({ ...ours, time: 0 }).toEqual({ ...pinos, time: 0 });
+    expect(Object.keys(ours!)).toEqual(Object.keys(pinos!));
+    expect(nested).toMatchObject({ jobId: 'job_01abc', n: 3, statusCode: null, msg: 'again' });
+  });
+
+  it('still redacts a field a redact path names, and every line written through it', () => {
+    const { log, text } = capture();
+    childWithIds(log, { jobId: 'job_1', secret: 'whsec_bound-secret' }).info('one');
+    childWithIds(log, { jobId: 'job_2' }).info({ config: { auth: 'line-secret' } }, 'two');
+    const out = text();
+    expect(out).not.toContain('bound-secret');
+    expect(out).not.toContain('line-secret');
+    expect(out).toContain('"jobId":"job_2"');
   });
 });

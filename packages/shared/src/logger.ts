@@ -50,6 +50,35 @@ export function scrubSecretQuery(text: string): string {
   return text.replace(SECRET_QUERY, '$1[redacted]');
 }
 
+/** The top-level fields some redact path names (`apiKey`, `req`, `config`, …). */
+const REDACTED_FIELDS = new Set(
+  REDACT_PATHS.map((path) => /^[^.[]+/.exec(path)![0]).filter((field) => field !== '*'),
+);
+
+/** An id or a small scalar: a value no redact path can reach into. */
+export type IdValue = string | number | boolean | null | undefined;
+
+/**
+ * `logger.child(ids)` for bindings that are ids and scalars (a job's, an event's): the same
+ * lines, written without running pino's redaction over each value. Its wildcard paths
+ * (`*.apiKey`, …) reach into objects only, so over a string they censor nothing, yet pino runs
+ * them for every binding of every child: about 6 µs and 20 KB of garbage for three ids, several
+ * children a job. A field that a redact path names itself is bound through pino as ever.
+ */
+export function childWithIds(logger: Logger, ids: Record<string, IdValue>): Logger {
+  let bound = '';
+  for (const field in ids) {
+    const value = ids[field];
+    if (value === undefined) continue;
+    if (REDACTED_FIELDS.has(field)) return logger.child(ids);
+    bound += `,${JSON.stringify(field)}:${JSON.stringify(value)}`;
+  }
+  const child = logger.child({});
+  // What pino's own child() appends for each binding (`asChindings`), redaction aside.
+  (child as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] += bound;
+  return child;
+}
+
 /** An async logger's block: about a dozen request lines. */
 const ASYNC_BLOCK_BYTES = 4096;
 /** How long a line may wait for its block to fill. */

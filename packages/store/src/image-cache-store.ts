@@ -80,8 +80,23 @@ export function createImageCacheStore(
   };
 }
 
+/**
+ * Fingerprints by request object: a job's attempt looks its request up before the call and
+ * writes its entry after, from the same record (one sha256 of the sorted JSON, not two).
+ */
+const fingerprints = new WeakMap<GenerationParams, string>();
+
 /** sha256 of the parameters with their keys sorted: the same request, the same fingerprint. */
 export function fingerprint(request: GenerationParams): string {
+  let known = fingerprints.get(request);
+  if (known === undefined) {
+    known = computeFingerprint(request);
+    fingerprints.set(request, known);
+  }
+  return known;
+}
+
+function computeFingerprint(request: GenerationParams): string {
   const sorted = Object.fromEntries(
     Object.entries(request).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   );

@@ -4,10 +4,10 @@ import {
   type WebhookAttempt,
   type WebhookEvent,
 } from '@imagen-queue/contract';
-import type { Logger, Metrics, Storage } from '@imagen-queue/shared';
+import { childWithIds, type Logger, type Metrics, type Storage } from '@imagen-queue/shared';
 import type { WebhookEventStore, WebhookSecrets } from '@imagen-queue/store';
-import { Webhook } from 'standardwebhooks';
 import type { WebhookHttp } from '../webhooks/send-webhook.ts';
+import { signatureHeader } from '../webhooks/signature.ts';
 
 export interface DeliveryContext {
   log: Logger;
@@ -82,13 +82,13 @@ export async function attemptDelivery(
   }
   const body = await renderEventBody(event, ctx.storage);
   const sentAt = new Date();
-  const signature = keys.map((key) => new Webhook(key).sign(event.id, sentAt, body)).join(' ');
+  const timestampS = Math.floor(sentAt.getTime() / 1000);
   const result = await ctx.http.send(
     event.url,
     {
       'webhook-id': event.id,
-      'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
-      'webhook-signature': signature,
+      'webhook-timestamp': String(timestampS),
+      'webhook-signature': signatureHeader(keys, event.id, timestampS, body),
     },
     body,
   );
@@ -119,10 +119,11 @@ export async function attemptDelivery(
   );
   ctx.metrics?.webhookDeliveries.inc({ event: event.type, outcome });
   ctx.metrics?.webhookLatency.observe({ event: event.type, outcome }, result.durationMs / 1000);
-  const log = ctx.log.child({ eventId, type: event.type, statusCode: result.statusCode });
+  const log = childWithIds(ctx.log, { eventId, type: event.type, statusCode: result.statusCode });
 
   if (delivered) {
-    log.info({ durationMs: result.durationMs }, 'webhook delivered');
+    // As a binding, not the line's object: the same bytes, without pino's redaction pass.
+    childWithIds(log, { durationMs: result.durationMs }).info('webhook delivered');
     return { kind: 'delivered' };
   }
   const why = result.error ?? `receiver answered ${result.statusCode}`;

@@ -6,7 +6,7 @@ import {
   TERMINAL_STATUSES,
 } from '@imagen-queue/contract';
 import { type GenerationResult, type ImagenClient, ProviderError } from '@imagen-queue/imagen';
-import type { Logger, Metrics, Storage } from '@imagen-queue/shared';
+import { childWithIds, type Logger, type Metrics, type Storage } from '@imagen-queue/shared';
 import type {
   ImageCacheStore,
   JobStore,
@@ -112,7 +112,7 @@ export async function generateImages(
   const job = await jobCtx.store.get(tenant, jobId);
   // The batch is known only from the record: every later line of this job carries it.
   const ctx = job?.batchId
-    ? { ...jobCtx, log: jobCtx.log.child({ batchId: job.batchId }) }
+    ? { ...jobCtx, log: childWithIds(jobCtx.log, { batchId: job.batchId }) }
     : jobCtx;
   if (!job || TERMINAL_STATUSES.includes(job.status)) {
     ctx.log.info({ status: job?.status ?? 'missing' }, 'job not runnable; skipping');
@@ -242,7 +242,10 @@ async function store(
     ...(cacheEntry ? { cacheEntry } : {}),
   });
   if (spooled || spooledNow) await ctx.spool.clear(tenant, jobId);
-  ctx.log.info({ images: images.length, filtered: generated.filtered }, 'job succeeded');
+  // Scalars bound as ids rather than given as the line's object, which pino would redact value
+  // by value (the line's bytes are the same: bindings and fields both come before `msg`).
+  const fields = { images: images.length, filtered: generated.filtered };
+  childWithIds(ctx.log, fields).info('job succeeded');
   return finished;
 }
 

@@ -1,6 +1,7 @@
 import { bullPrefix, type DeliverWebhookPayload, QUEUES } from '@imagen-queue/contract';
 import {
   type Config,
+  childWithIds,
   keepFinished,
   type Logger,
   type Metrics,
@@ -49,7 +50,12 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       tracing.tagTrace(jobId, jobId ? null : batchOfEvent(eventId));
       try {
         await deliverWebhook(job.data, {
-          log: logger.child({ tenant: job.data.tenant, eventId, jobId, ...tracing.logIds() }),
+          log: childWithIds(logger, {
+            tenant: job.data.tenant,
+            eventId,
+            jobId,
+            ...tracing.logIds(),
+          }),
           events: deps.events,
           secrets: deps.secrets,
           storage: deps.storage,

@@ -1,4 +1,4 @@
-import { type Logger, noTracing, type Tracing } from '@imagen-queue/shared';
+import { childWithIds, type Logger, noTracing, type Tracing } from '@imagen-queue/shared';
 import type { FirstAttempt } from '@imagen-queue/store';
 import { attemptDelivery, type DeliveryContext } from '../processors/deliver-webhook.ts';
 
@@ -36,7 +36,7 @@ export function createFirstAttempt(options: FirstAttemptOptions): FirstAttempt {
         // In the finished job's trace, as the delivery queue's `process webhooks` span would be.
         return await tracing.span('webhook.first_attempt', {}, async () => {
           const jobId = jobOfEvent(eventId);
-          const log = logger.child({ tenant, eventId, jobId, ...tracing.logIds() });
+          const log = childWithIds(logger, { tenant, eventId, jobId, ...tracing.logIds() });
           const ctx = { ...delivery, log, attemptsMade: 0 };
           const outcome = await attemptDelivery({ tenant, eventId }, ctx, event);
           return outcome.kind === 'retry' ? { retryInMs: outcome.delayMs } : 'done';

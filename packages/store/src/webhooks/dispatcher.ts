@@ -22,7 +22,16 @@ import type { RedisClient } from '../redis.ts';
 import { createWebhookEventStore, jobEventFrom, type WebhookEventStore } from './event-store.ts';
 
 export interface WebhookDispatcherOptions {
+  /** The event store's and the outbox's commands. */
   connection: RedisClient;
+  /**
+   * The delivery queue's: BullMQ defines its few dozen scripts on whatever connection a queue
+   * is given, and an auto-pipelining ioredis connection copies every defined script onto each
+   * pipeline it makes, one per flush (tens of µs each with BullMQ's). A connection that already
+   * carries BullMQ's scripts, or that does not auto-pipeline, keeps that off `connection`.
+   * @defaultValue `connection`
+   */
+  queueConnection?: RedisClient;
   prefix: string;
   /** Delays between delivery attempts (`WEBHOOK_RETRY_SCHEDULE`); attempts = length + 1. */
   retryScheduleMs: number[];
@@ -106,7 +115,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   const batches = createBatchStore(connection, { prefix });
   const events = createWebhookEventStore(connection, { prefix, retentionSeconds });
   const queue = new Queue<DeliverWebhookPayload>(QUEUES.webhooks, {
-    connection,
+    connection: options.queueConnection ?? connection,
     prefix: bullPrefix(prefix),
     streams: QUEUE_STREAMS,
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
