@@ -6,8 +6,8 @@ import {
 } from '@imagen-queue/contract';
 import { childWithIds, type Logger, type Metrics, type Storage } from '@imagen-queue/shared';
 import type { WebhookEventStore, WebhookSecrets } from '@imagen-queue/store';
+import { Webhook } from 'standardwebhooks';
 import type { WebhookHttp } from '../webhooks/send-webhook.ts';
-import { signatureHeader } from '../webhooks/signature.ts';
 
 export interface DeliveryContext {
   log: Logger;
@@ -82,13 +82,13 @@ export async function attemptDelivery(
   }
   const body = await renderEventBody(event, ctx.storage);
   const sentAt = new Date();
-  const timestampS = Math.floor(sentAt.getTime() / 1000);
+  const signature = keys.map((key) => new Webhook(key).sign(event.id, sentAt, body)).join(' ');
   const result = await ctx.http.send(
     event.url,
     {
       'webhook-id': event.id,
-      'webhook-timestamp': String(timestampS),
-      'webhook-signature': signatureHeader(keys, event.id, timestampS, body),
+      'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+      'webhook-signature': signature,
     },
     body,
   );
