@@ -20,7 +20,7 @@ export default fp(
   async (fastify) => {
     const { config } = fastify;
     const generation = new Queue(QUEUES.generation, {
-      connection: fastify.queueRedis,
+      connection: fastify.redis,
       prefix: bullPrefix(config.redis.prefix),
       streams: QUEUE_STREAMS,
       ...(fastify.tracing.bullmq ? { telemetry: fastify.tracing.bullmq } : {}),

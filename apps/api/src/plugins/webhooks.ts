@@ -22,7 +22,6 @@ export default fp(
     const { config } = fastify;
     const dispatcher = createWebhookDispatcher({
       connection: fastify.redis,
-      queueConnection: fastify.queueRedis,
       prefix: config.redis.prefix,
       retryScheduleMs: config.webhooks.retryScheduleMs,
       retentionSeconds: config.worker.retentionSeconds,

@@ -31,7 +31,7 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
     { schema: { response: { 200: Health, 503: Health } } },
     async (_request, reply) => {
       const [redis, s3] = await Promise.all([
-        check(() => Promise.all([fastify.redis, fastify.queueRedis].map(pingEveryNode)), 1000),
+        check(() => pingEveryNode(fastify.redis), 1000),
         check(() => fastify.storage.ping(), 2000),
       ]);
       const ok = redis === 'ok' && s3 === 'ok';
