@@ -245,6 +245,8 @@ export function createBatchAccepting(options: AcceptOptions) {
       // Without an Idempotency-Key the script always records a new batch, so the jobs' positions
       // are reserved in the same write, after it, instead of a round trip later. (With one, the
       // batch may exist already, and a reservation for it would set the tenant back for nothing.)
+      // Should the script itself fail, those positions are skipped: the tenant's next jobs queue
+      // that many places later, which only a Redis error can cause.
       const reserved = idemKey ? undefined : reserve(tenant, jobs.length);
       reserved?.catch(() => {});
       const [result] = await Promise.all([recorded, registered]);
